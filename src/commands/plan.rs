@@ -1,0 +1,139 @@
+//! `postured plan`: a dry run of the planner over simulated days, as text or JSON lines.
+
+use crate::adapters::clock;
+use crate::cli::PlanArgs;
+use crate::config::{self, ConfigPath};
+use crate::core::planner::simulate;
+use crate::core::zone::Fold;
+use crate::core::{Event, Planner, PlannerState, Zone};
+use anyhow::{Context, anyhow};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use serde::Serialize;
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// One line of `plan --json`. Field names are part of the interface: see the README.
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum PlanLine<'a> {
+    Reminder { at: String, kind: &'a str, entry: Option<&'a str>, title: &'a str, body: &'a str },
+    Held { at: String, kind: &'a str, reason: &'a str, until: String, dropped: bool },
+}
+
+pub fn run(config: Option<PathBuf>, args: &PlanArgs) -> anyhow::Result<ExitCode> {
+    let settings = config::load(&ConfigPath::from_arg(config)).map_err(|e| anyhow!("{e}"))?;
+    let zone = settings.rules.zone;
+    let from = match &args.from {
+        Some(text) => parse_from(text, &zone)?,
+        None => clock::now(),
+    };
+    let mut planner = Planner::new(settings.rules, settings.catalog, PlannerState::default());
+    let events = simulate(&mut planner, from, chrono::Duration::days(i64::from(args.days)));
+
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    if args.json {
+        for e in &events {
+            serde_json::to_writer(&mut out, &line(e, &zone))?;
+            out.write_all(b"\n")?;
+        }
+    } else {
+        write_text(&mut out, &events, &zone, from, args.days)?;
+        for w in &settings.warnings {
+            writeln!(out, "warning: {w}")?;
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn line<'a>(e: &'a Event, zone: &Zone) -> PlanLine<'a> {
+    match e {
+        Event::Fired(r) => PlanLine::Reminder {
+            at: zone.rfc3339(r.at),
+            kind: r.kind.as_str(),
+            entry: r.entry.as_deref(),
+            title: &r.title,
+            body: &r.body,
+        },
+        Event::Held { at, kind, reason, until, dropped } => PlanLine::Held {
+            at: zone.rfc3339(*at),
+            kind: kind.as_str(),
+            reason: reason.as_str(),
+            until: zone.rfc3339(*until),
+            dropped: *dropped,
+        },
+    }
+}
+
+fn write_text(
+    out: &mut impl Write,
+    events: &[Event],
+    zone: &Zone,
+    from: DateTime<Utc>,
+    days: u32,
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "Plan for {days} day(s) from {} ({})",
+        zone.format(from, "%a %Y-%m-%d %H:%M"),
+        zone.name()
+    )?;
+    let mut day = None;
+    let (mut fired, mut held) = (0, 0);
+    for e in events {
+        let at = match e {
+            Event::Fired(r) => r.at,
+            Event::Held { at, .. } => *at,
+        };
+        let date = zone.date(at);
+        if day != Some(date) {
+            writeln!(out, "\n{}", zone.format(at, "%A %Y-%m-%d"))?;
+            day = Some(date);
+        }
+        let time = zone.format(at, "%H:%M");
+        match e {
+            Event::Fired(r) => {
+                fired += 1;
+                writeln!(out, "  {time}  {:<9} {}", r.kind.as_str(), r.title)?;
+                for l in r.body.lines() {
+                    writeln!(out, "                   {l}")?;
+                }
+            }
+            Event::Held { kind, reason, until, dropped, .. } => {
+                held += 1;
+                let until_text = if zone.date(*until) == date {
+                    zone.format(*until, "%H:%M")
+                } else {
+                    zone.format(*until, "%a %H:%M")
+                };
+                let then =
+                    if *dropped { "skipped for the rest of this working period" } else { "then tried again" };
+                writeln!(
+                    out,
+                    "  {time}  {:<9} held: {} ({reason}) until {until_text}; {then}",
+                    kind.as_str(),
+                    reason.words()
+                )?;
+            }
+        }
+    }
+    writeln!(out, "\n{fired} reminder(s), {held} held back.")
+}
+
+/// `--from`: an RFC 3339 instant, or a local date-time or date read in the config's zone.
+pub fn parse_from(text: &str, zone: &Zone) -> anyhow::Result<DateTime<Utc>> {
+    let t = text.trim();
+    if let Ok(d) = DateTime::parse_from_rfc3339(t) {
+        return Ok(d.with_timezone(&Utc));
+    }
+    for fmt in ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"] {
+        if let Ok(n) = NaiveDateTime::parse_from_str(t, fmt) {
+            return Ok(zone.instant(n, Fold::Earlier));
+        }
+    }
+    let date = NaiveDate::parse_from_str(t, "%Y-%m-%d").with_context(|| {
+        format!("--from \"{text}\" is not a time; write e.g. 2026-03-29T08:00 or 2026-03-29")
+    })?;
+    Ok(zone.instant(date.and_time(chrono::NaiveTime::MIN), Fold::Earlier))
+}

@@ -1,0 +1,157 @@
+//! Stretches and tips, and which one to suggest: rotating through what suits the reminder
+//! kind, never repeating one too soon, never past an exercise's own cap.
+
+use super::area::Area;
+use super::kind::Kind;
+use super::limits::{self, LimitRules, LimitState};
+use super::zone::Zone;
+use chrono::{DateTime, Utc};
+use std::time::Duration;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub id: String,
+    pub title: String,
+    pub kinds: Vec<Kind>,
+    pub areas: Vec<Area>,
+    pub duration: Duration,
+    pub steps: Vec<String>,
+    pub cautions: Vec<String>,
+    pub source: String,
+    /// Upper-back self-mobilisation (the "pop"): capped by `limits.self_mobilisation`.
+    pub self_mobilisation: bool,
+}
+
+impl Entry {
+    /// The notification body: the steps, then the cautions on a line of their own.
+    pub fn body(&self) -> String {
+        let mut body = self.steps.join(" ");
+        if !self.cautions.is_empty() {
+            body.push('\n');
+            body.push_str(&self.cautions.join(" "));
+        }
+        body
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Catalog {
+    pub entries: Vec<Entry>,
+}
+
+impl Catalog {
+    pub fn get(&self, id: &str) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.id == id)
+    }
+
+    pub fn for_kind(&self, kind: Kind) -> impl Iterator<Item = &Entry> {
+        self.entries.iter().filter(move |e| e.kinds.contains(&kind))
+    }
+
+    /// The entry to suggest for a `kind` reminder at `now`: among those the limits allow, the
+    /// one shown longest ago (never shown counts as oldest; ties keep catalogue order). If
+    /// rotation rules out everything, the least recent one that no cap forbids is used, so a
+    /// small user catalogue still gets reminders.
+    pub fn choose(
+        &self,
+        kind: Kind,
+        rules: &LimitRules,
+        state: &LimitState,
+        zone: &Zone,
+        now: DateTime<Utc>,
+    ) -> Option<&Entry> {
+        let last = |e: &Entry| state.last_by_entry.get(&e.id).copied();
+        let allowed =
+            |e: &&Entry| limits::check_exercise(rules, state, zone, &e.id, e.self_mobilisation, now).is_ok();
+        let uncapped = |e: &&Entry| {
+            !e.self_mobilisation || limits::check_exercise(rules, state, zone, "", true, now).is_ok()
+        };
+        self.for_kind(kind)
+            .filter(allowed)
+            .min_by_key(|e| last(e))
+            .or_else(|| self.for_kind(kind).filter(uncapped).min_by_key(|e| last(e)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::schedule::WeekHours;
+    use chrono::{Duration as Delta, NaiveTime, TimeZone};
+    use std::collections::BTreeMap;
+
+    fn entry(id: &str, kinds: &[Kind], self_mobilisation: bool) -> Entry {
+        Entry {
+            id: id.into(),
+            title: id.into(),
+            kinds: kinds.to_vec(),
+            areas: vec![Area::Neck],
+            duration: Duration::from_secs(30),
+            steps: vec!["Do it.".into()],
+            cautions: vec![],
+            source: "test".into(),
+            self_mobilisation,
+        }
+    }
+
+    fn rules() -> LimitRules {
+        LimitRules {
+            max_per_hour: 10,
+            max_per_day: 100,
+            min_gap: Delta::minutes(1),
+            quiet_hours: WeekHours::default(),
+            day_starts: NaiveTime::from_hms_opt(4, 0, 0).unwrap(),
+            cooldown: BTreeMap::new(),
+            no_repeat_within: Delta::hours(2),
+            self_mobilisation: limits::ExerciseCap { per_day: 2, min_gap: Delta::hours(3) },
+        }
+    }
+
+    const UTC: Zone = Zone::Named(chrono_tz::UTC);
+
+    /// Shows a `kind` reminder every `step` minutes from 08:00 and returns the chosen ids.
+    fn run(catalog: &Catalog, kind: Kind, step: i64, count: usize) -> Vec<String> {
+        let r = rules();
+        let mut state = LimitState::default();
+        let start = Utc.with_ymd_and_hms(2026, 2, 2, 8, 0, 0).unwrap();
+        (0..count)
+            .map(|i| {
+                let now = start + Delta::minutes(step * i as i64);
+                let e = catalog.choose(kind, &r, &state, &UTC, now).unwrap();
+                state.record(kind, Some(&e.id), e.self_mobilisation, now);
+                e.id.clone()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn rotates_through_every_entry_of_the_kind_before_repeating() {
+        let c = Catalog {
+            entries: vec![
+                entry("a", &[Kind::Stretch], false),
+                entry("tip", &[Kind::Posture], false),
+                entry("b", &[Kind::Stretch, Kind::Movement], false),
+                entry("c", &[Kind::Stretch], false),
+            ],
+        };
+        assert_eq!(run(&c, Kind::Stretch, 60, 6), ["a", "b", "c", "a", "b", "c"]);
+    }
+
+    #[test]
+    fn a_small_catalogue_repeats_rather_than_going_silent() {
+        let c = Catalog { entries: vec![entry("only", &[Kind::Posture], false)] };
+        assert_eq!(run(&c, Kind::Posture, 30, 3), ["only", "only", "only"]);
+    }
+
+    #[test]
+    fn self_mobilisation_respects_its_cap_even_when_nothing_else_is_left() {
+        let c = Catalog {
+            entries: vec![entry("pop", &[Kind::Stretch], true), entry("a", &[Kind::Stretch], false)],
+        };
+        let ids = run(&c, Kind::Stretch, 60, 12);
+        let pops: Vec<usize> =
+            ids.iter().enumerate().filter(|(_, id)| *id == "pop").map(|(i, _)| i).collect();
+        // 08:00 and then not before 11:00 (3 h), and at most twice per day.
+        assert_eq!(pops, vec![0, 3]);
+    }
+}

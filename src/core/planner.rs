@@ -1,0 +1,347 @@
+//! The reminder state machine: given the rules, what it remembers and `now`, which reminder
+//! fires, which is held back and why, and when to look again. The daemon and `postured plan`
+//! drive the same code; neither the planner nor anything it calls reads a clock.
+
+use super::catalog::Catalog;
+use super::kind::Kind;
+use super::limits::{self, HoldReason, LimitRules, LimitState};
+use super::schedule::{Period, WeekHours, next_day_begins};
+use super::zone::Zone;
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Everything the planner needs to know from the config.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rules {
+    pub zone: Zone,
+    pub hours: WeekHours,
+    /// The enabled reminder kinds and their intervals.
+    pub intervals: BTreeMap<Kind, Duration>,
+    pub limits: LimitRules,
+    /// After this many ignored reminders in a row the intervals stretch by half for the rest
+    /// of the day (0 turns it off).
+    pub back_off_after: u32,
+}
+
+/// What the user did with a reminder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Done,
+    Snoozed,
+    Skipped,
+    Dismissed,
+    Expired,
+    /// The user logged discomfort from the reminder.
+    Logged,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Done => "done",
+            Outcome::Snoozed => "snoozed",
+            Outcome::Skipped => "skipped",
+            Outcome::Dismissed => "dismissed",
+            Outcome::Expired => "expired",
+            Outcome::Logged => "logged",
+        }
+    }
+
+    fn ignored(self) -> bool {
+        matches!(self, Outcome::Skipped | Outcome::Dismissed | Outcome::Expired)
+    }
+}
+
+/// A reminder to show.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reminder {
+    pub at: DateTime<Utc>,
+    pub kind: Kind,
+    pub entry: Option<String>,
+    pub title: String,
+    pub body: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    Fired(Reminder),
+    /// A due reminder the limits held back. `dropped` means the hold outlasts the working
+    /// period, so this occurrence is skipped rather than queued.
+    Held {
+        at: DateTime<Utc>,
+        kind: Kind,
+        reason: HoldReason,
+        until: DateTime<Utc>,
+        dropped: bool,
+    },
+}
+
+/// What the desktop says right now, read by the daemon when something is due.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Conditions {
+    /// Do-not-disturb: a due reminder is held and its timer restarts, so nothing piles up for
+    /// the moment it ends.
+    pub dnd: bool,
+}
+
+/// The next reminder and why it is then, for `status`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NextReminder {
+    pub at: DateTime<Utc>,
+    pub kind: Kind,
+    /// The hold that moved it, if one did; otherwise it is simply its interval.
+    pub held: Option<HoldReason>,
+}
+
+/// What the planner remembers between steps; plain data, persisted by the daemon.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PlannerState {
+    /// The working period the dues below belong to.
+    pub period: Option<Period>,
+    pub due: BTreeMap<Kind, DateTime<Utc>>,
+    /// The last hold reported per kind, so a hold is reported once, not at every step.
+    pub held: BTreeMap<Kind, HoldReason>,
+    pub limits: LimitState,
+    pub ignored_in_a_row: u32,
+    pub back_off_until: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Planner {
+    pub rules: Rules,
+    pub catalog: Catalog,
+    pub state: PlannerState,
+}
+
+impl Planner {
+    pub fn new(rules: Rules, catalog: Catalog, state: PlannerState) -> Self {
+        Planner { rules, catalog, state }
+    }
+
+    /// The interval of `kind` at `now`, stretched while back-off is on.
+    pub fn interval(&self, kind: Kind, now: DateTime<Utc>) -> Duration {
+        let base = self.rules.intervals.get(&kind).copied().unwrap_or(Duration::hours(1));
+        if self.state.back_off_until.is_some_and(|until| now < until) {
+            (base * 3 / 2).min(base.max(Duration::minutes(60)))
+        } else {
+            base
+        }
+    }
+
+    /// Advances to `now`: enters or leaves working periods, fires at most one due reminder
+    /// and reports those held back. Call it at every instant `next_wake` returned, or sooner.
+    pub fn step(&mut self, now: DateTime<Utc>) -> Vec<Event> {
+        self.step_with(now, Conditions::default())
+    }
+
+    /// Whether some reminder is due at `now`, so the daemon knows when to read `Conditions`.
+    pub fn has_due(&self, now: DateTime<Utc>) -> bool {
+        self.state.due.values().any(|at| *at <= now)
+    }
+
+    /// `step` with what the desktop says.
+    pub fn step_with(&mut self, now: DateTime<Utc>, conditions: Conditions) -> Vec<Event> {
+        self.state.limits.prune(now);
+        if self.state.back_off_until.is_some_and(|until| now >= until) {
+            self.state.back_off_until = None;
+            self.state.ignored_in_a_row = 0;
+        }
+        let period = self.rules.hours.period_at(&self.rules.zone, now);
+        if period != self.state.period {
+            // A new working period starts every timer afresh; nothing carries over the night.
+            self.state.period = period;
+            self.state.due.clear();
+            self.state.held.clear();
+        }
+        let Some(period) = period else { return Vec::new() };
+        self.sync_kinds(now);
+
+        let mut due: Vec<Kind> =
+            self.state.due.iter().filter(|(_, at)| **at <= now).map(|(k, _)| *k).collect();
+        // The biggest break first: it may cover the smaller ones due at the same time.
+        due.sort_by_key(|k| std::cmp::Reverse(k.rank()));
+
+        let mut events = Vec::new();
+        for kind in due {
+            if self.state.due.get(&kind).is_none_or(|at| *at > now) {
+                continue; // covered by the one that just fired
+            }
+            let check = if conditions.dnd {
+                Err(limits::Hold { reason: HoldReason::Dnd, until: now + self.interval(kind, now) })
+            } else {
+                limits::check(&self.rules.limits, &self.state.limits, &self.rules.zone, kind, now)
+            };
+            match check {
+                Ok(()) => events.push(Event::Fired(self.fire(kind, now))),
+                Err(hold) => {
+                    let dropped = hold.until >= period.end;
+                    if dropped {
+                        self.state.due.remove(&kind);
+                    } else {
+                        self.state.due.insert(kind, hold.until);
+                    }
+                    if self.state.held.insert(kind, hold.reason) != Some(hold.reason) || dropped {
+                        events.push(Event::Held {
+                            at: now,
+                            kind,
+                            reason: hold.reason,
+                            until: hold.until,
+                            dropped,
+                        });
+                    }
+                }
+            }
+        }
+        events
+    }
+
+    /// Gives every enabled kind a timer and drops the timers of kinds no longer enabled
+    /// (after a reload, or on entering a period).
+    fn sync_kinds(&mut self, now: DateTime<Utc>) {
+        let intervals = self.rules.intervals.clone();
+        self.state.due.retain(|k, _| intervals.contains_key(k));
+        for kind in intervals.keys() {
+            if !self.state.due.contains_key(kind) && !self.state.held.contains_key(kind) {
+                let at = now + self.interval(*kind, now);
+                self.state.due.insert(*kind, at);
+            }
+        }
+    }
+
+    fn fire(&mut self, kind: Kind, now: DateTime<Utc>) -> Reminder {
+        let rules = &self.rules;
+        let entry = self.catalog.choose(kind, &rules.limits, &self.state.limits, &rules.zone, now);
+        let reminder = match entry {
+            Some(e) => Reminder {
+                at: now,
+                kind,
+                entry: Some(e.id.clone()),
+                title: format!("{} · {}", kind.label(), e.title),
+                body: e.body(),
+            },
+            None => Reminder {
+                at: now,
+                kind,
+                entry: None,
+                title: kind.label().to_owned(),
+                body: "Time to change position for a minute.".to_owned(),
+            },
+        };
+        let self_mobilisation = entry.is_some_and(|e| e.self_mobilisation);
+        self.state.limits.record(kind, reminder.entry.as_deref(), self_mobilisation, now);
+        for other in Kind::ALL {
+            if (other == kind || kind.covers(other)) && self.state.due.contains_key(&other) {
+                let at = now + self.interval(other, now);
+                self.state.due.insert(other, at);
+                self.state.held.remove(&other);
+            }
+        }
+        reminder
+    }
+
+    /// The next instant `step` has something to do, strictly after `now`: a due reminder, the
+    /// end of the working period, or the start of the next one. `None` when no working hours
+    /// are configured at all.
+    pub fn next_wake(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let mut next = match self.state.period {
+            Some(p) if p.contains(now) => Some(p.end),
+            _ => self.rules.hours.next_start_after(&self.rules.zone, now),
+        };
+        for at in self.state.due.values() {
+            if *at > now && next.is_none_or(|n| *at < n) {
+                next = Some(*at);
+            }
+        }
+        if let Some(until) = self.state.back_off_until.filter(|u| *u > now) {
+            next = Some(next.map_or(until, |n| n.min(until)));
+        }
+        next.filter(|n| *n > now)
+    }
+
+    /// Defers the reminders: one kind (a Snooze button) or all of them (`postured snooze`).
+    pub fn snooze(&mut self, kind: Option<Kind>, until: DateTime<Utc>) {
+        for (k, at) in self.state.due.iter_mut() {
+            if kind.is_none_or(|only| only == *k) && *at < until {
+                *at = until;
+            }
+        }
+        if let Some(k) = kind.filter(|k| !self.state.due.contains_key(k))
+            && self.state.period.is_some_and(|p| p.contains(until))
+        {
+            self.state.due.insert(k, until);
+        }
+    }
+
+    pub fn pause(&mut self, until: DateTime<Utc>) {
+        self.state.limits.paused_until = Some(until);
+    }
+
+    /// Ends a pause. Timers start afresh from now rather than firing what the pause held.
+    pub fn resume(&mut self, now: DateTime<Utc>) {
+        if self.state.limits.paused_until.take().is_some() {
+            for kind in self.rules.intervals.keys().copied().collect::<Vec<_>>() {
+                let at = now + self.interval(kind, now);
+                self.state.due.insert(kind, at);
+            }
+            self.state.held.clear();
+        }
+    }
+
+    /// Records what the user did with a reminder; ignoring several in a row backs off.
+    pub fn outcome(&mut self, outcome: Outcome, now: DateTime<Utc>) {
+        if !outcome.ignored() {
+            self.state.ignored_in_a_row = 0;
+            return;
+        }
+        self.state.ignored_in_a_row += 1;
+        let after = self.rules.back_off_after;
+        if after > 0 && self.state.ignored_in_a_row >= after && self.state.back_off_until.is_none() {
+            self.state.back_off_until =
+                Some(next_day_begins(&self.rules.zone, self.rules.limits.day_starts, now));
+        }
+    }
+
+    /// After the wall clock was set: a timer further away than its interval (the clock went
+    /// back) is brought in, so nothing waits longer than its interval from now.
+    pub fn clock_changed(&mut self, now: DateTime<Utc>) {
+        let kinds: Vec<Kind> = self.state.due.keys().copied().collect();
+        for kind in kinds {
+            let latest = now + self.interval(kind, now);
+            if let Some(at) = self.state.due.get_mut(&kind).filter(|at| **at > latest) {
+                *at = latest;
+            }
+        }
+    }
+
+    /// The next reminder due, and what (if anything) held it there.
+    pub fn next_reminder(&self) -> Option<NextReminder> {
+        let (kind, at) = self.state.due.iter().min_by_key(|(k, at)| (**at, std::cmp::Reverse(k.rank())))?;
+        Some(NextReminder { at: *at, kind: *kind, held: self.state.held.get(kind).copied() })
+    }
+
+    /// Swaps in a reloaded config, keeping what was shown (the limits still count it).
+    pub fn reload(&mut self, rules: Rules, catalog: Catalog) {
+        self.rules = rules;
+        self.catalog = catalog;
+    }
+}
+
+/// Runs the planner over simulated time from `from` for `span`, as `postured plan` does.
+pub fn simulate(planner: &mut Planner, from: DateTime<Utc>, span: Duration) -> Vec<Event> {
+    let end = from + span;
+    let mut events = Vec::new();
+    let mut now = from;
+    loop {
+        events.extend(planner.step(now));
+        match planner.next_wake(now) {
+            Some(next) if next < end => now = next,
+            _ => return events,
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "planner_tests.rs"]
+mod tests;

@@ -1,0 +1,14 @@
+//! postured: a quiet posture-and-stretch reminder daemon for Linux desktops.
+//!
+//! # Layout
+//! - [`core`]: pure logic over an injected `now` — schedule, limits, catalogue choice, planner.
+//! - [`config`]: the TOML files, parsed and checked into the core's types.
+//! - [`adapters`]: the outside world — the clock, XDG paths.
+//! - [`commands`]: one module per CLI subcommand, each a thin layer over the above.
+//! - [`cli`]: the command line, shared by `main`, completions and the man page.
+
+pub mod adapters;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod core;

@@ -1,0 +1,120 @@
+//! `plan`, `check-config`, completions and the man page, through the real binary.
+
+use crate::support::{Home, stderr, stdout};
+use serde_json::Value;
+
+fn json_lines(text: &str) -> Vec<Value> {
+    text.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect()
+}
+
+#[test]
+fn plan_without_any_config_lists_a_working_day_in_the_system_zone() {
+    let home = Home::new();
+    let out = home.run(&["plan", "--from", "2026-06-01T08:00", "--days", "1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("Plan for 1 day(s) from Mon 2026-06-01 08:00 (system)\n"), "{text}");
+    assert!(text.contains("\nMonday 2026-06-01\n  09:30  posture   Posture check · "), "{text}");
+    assert!(text.ends_with("\n13 reminder(s), 0 held back.\n"), "{text}");
+}
+
+#[test]
+fn plan_json_has_stable_fields_and_reports_holds() {
+    let home = Home::new();
+    home.write_config("timezone = \"America/New_York\"\n[limits]\nmax_per_day = 2\n");
+    let out = home.run(&["plan", "--from", "2026-06-01T08:00", "--days", "1", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines = json_lines(&stdout(&out));
+    let first = &lines[0];
+    assert_eq!(first["type"], "reminder");
+    assert_eq!(first["at"], "2026-06-01T09:30:00-04:00");
+    assert_eq!(first["kind"], "posture");
+    assert!(first["entry"].is_string() && first["title"].is_string() && first["body"].is_string());
+    let keys: Vec<&str> = first.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys.len(), 6, "{keys:?}");
+    let held = lines.iter().find(|l| l["type"] == "held").expect("a held line");
+    assert_eq!(held["reason"], "daily_cap");
+    assert_eq!(held["until"], "2026-06-02T04:00:00-04:00");
+    assert_eq!(held["dropped"], true);
+    assert_eq!(lines.iter().filter(|l| l["type"] == "reminder").count(), 2);
+}
+
+#[test]
+fn plan_refuses_absurd_spans_and_bad_times_clearly() {
+    let home = Home::new();
+    let out = home.run(&["plan", "--days", "100000"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("100000 is not in 1..=366"), "{}", stderr(&out));
+    let out = home.run(&["plan", "--from", "tomorrow"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "postured: --from \"tomorrow\" is not a time; write e.g. 2026-03-29T08:00 or 2026-03-29: input contains invalid characters\n"
+    );
+}
+
+#[test]
+fn plan_with_a_broken_config_fails_with_the_place_of_the_error() {
+    let home = Home::new();
+    let path = home.write_config("[limits]\nmin_gap = \"0s\"\n");
+    let out = home.run(&["plan"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with(&format!(
+            "postured: {}:2:11: `limits.min_gap`: must be from 1s to 4h, got 0s\n",
+            path.display()
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn check_config_exits_0_for_a_good_file_and_1_for_a_bad_one() {
+    let home = Home::new();
+    let good = home.write("good.toml", "[hours]\nsat = [\"10:00-12:00\"]\n");
+    let out = home.run(&["check-config", good.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with(&format!("{} is valid\n", good.display())));
+
+    let bad = home.write("bad.toml", "[hours]\nmon = [\"09:00-17:00\", \"16:00-18:00\"]\n");
+    let out = home.run(&["check-config", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "{}:2:7: `hours.mon`: ranges 09:00-17:00 and 16:00-18:00 overlap\n  |\n2 | mon = [\"09:00-17:00\", \"16:00-18:00\"]\n  |       ^\n",
+            bad.display()
+        )
+    );
+
+    let out = home.run(&["check-config"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).starts_with("no config file; using the defaults\n"));
+}
+
+#[test]
+fn a_user_catalogue_beside_the_config_is_used_and_checked() {
+    let home = Home::new();
+    home.write_config("[reminders.stretch]\nenabled = false\n[reminders.movement]\nenabled = false\n");
+    let catalog = home.config_dir().join("catalog.toml");
+    std::fs::write(&catalog, "[[entry]]\nid = \"x\"\ntitle = \"X\"\nkinds = [\"posture\"]\nareas = [\"elbows\"]\nduration = \"30s\"\nsteps = [\"Do.\"]\nsource = \"me\"\n").unwrap();
+    let out = home.run(&["check-config"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with(&format!("{}:5:10: entry \"x\": unknown area `elbows`", catalog.display())),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn completions_and_man_page_are_generated() {
+    let home = Home::new();
+    let out = home.run(&["completions", "bash"]);
+    assert!(out.status.success());
+    assert!(stdout(&out).contains("check-config"));
+    let out = home.run(&["man"]);
+    assert!(out.status.success());
+    assert!(stdout(&out).starts_with(".ie \\n(.g .ds Aq \\(aq"), "{}", &stdout(&out)[..80]);
+}

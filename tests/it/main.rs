@@ -1,0 +1,4 @@
+//! Integration tests: the real `postured` binary, with its own temp XDG dirs every time.
+
+mod cli;
+mod support;

@@ -1,0 +1,68 @@
+//! What every integration test needs: the binary, and an isolated home for it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_postured"))
+}
+
+/// A private home: XDG dirs in a temp dir, so no test sees the machine's own config or state.
+pub struct Home {
+    pub dir: tempfile::TempDir,
+}
+
+impl Home {
+    pub fn new() -> Self {
+        let home = Home { dir: tempfile::tempdir().expect("temp dir") };
+        std::fs::create_dir_all(home.config_dir()).unwrap();
+        home
+    }
+
+    pub fn config_dir(&self) -> PathBuf {
+        self.dir.path().join("config/postured")
+    }
+
+    pub fn write_config(&self, text: &str) -> PathBuf {
+        let p = self.config_dir().join("config.toml");
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    pub fn write(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    pub fn command(&self) -> Command {
+        let mut c = Command::new(bin());
+        let d = self.dir.path();
+        c.env_clear()
+            .env("HOME", d)
+            .env("XDG_CONFIG_HOME", d.join("config"))
+            .env("XDG_STATE_HOME", d.join("state"))
+            .env("XDG_DATA_HOME", d.join("data"))
+            .env("XDG_RUNTIME_DIR", d)
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("TZ", "Europe/Berlin");
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command().args(args).output().expect("run postured")
+    }
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[allow(dead_code)]
+pub fn path_str(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
