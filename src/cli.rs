@@ -21,6 +21,61 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the daemon in the foreground (what the systemd user unit starts)
+    Run,
+
+    /// Show whether reminders are on, what comes next and why, and today's counts
+    Status {
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+
+    /// Pause reminders for a while ("1h", "30m") or until tomorrow
+    Pause {
+        /// How long, e.g. "45m" or "2h" (at most a year)
+        #[arg(value_name = "DURATION", value_parser = parse_duration, required_unless_present = "until_tomorrow")]
+        duration: Option<u64>,
+        /// Until the next day begins (limits.day_starts)
+        #[arg(long, conflicts_with = "duration")]
+        until_tomorrow: bool,
+    },
+
+    /// Resume reminders after a pause
+    Resume,
+
+    /// Put off every reminder for a while, e.g. "20m"
+    Snooze {
+        #[arg(value_name = "DURATION", value_parser = parse_duration)]
+        duration: u64,
+    },
+
+    /// Re-read the config; a broken file is reported and the running config is kept
+    Reload,
+
+    /// Log discomfort: where, and how strong from 0 (none) to 10 (worst imaginable)
+    ///
+    /// Stored on this machine only. Works whether the daemon runs or not.
+    Log {
+        #[arg(long, value_enum)]
+        area: crate::core::Area,
+        #[arg(long, value_parser = clap::value_parser!(u8).range(0..=10))]
+        severity: u8,
+        /// A short note, e.g. "after a long call"
+        #[arg(long)]
+        note: Option<String>,
+    },
+
+    /// Install and start the systemd user service for this binary
+    Install {
+        /// Write the unit and reload systemd, but don't enable or start it
+        #[arg(long)]
+        no_start: bool,
+    },
+
+    /// Stop and remove the systemd user service (config and data are kept)
+    Uninstall,
+
     /// Show what would fire over the next days, and what would be held back and why
     ///
     /// A dry run over simulated time with the same planner the daemon uses; nothing is shown
@@ -58,4 +113,13 @@ pub struct PlanArgs {
     /// One JSON object per line instead of text
     #[arg(long)]
     pub json: bool,
+}
+
+/// A human duration for the CLI, in whole seconds.
+fn parse_duration(text: &str) -> Result<u64, String> {
+    let d = crate::config::fields::parse_duration(text)?;
+    if d.is_zero() {
+        return Err("must be longer than 0s".into());
+    }
+    Ok(d.as_secs())
 }

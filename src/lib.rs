@@ -3,7 +3,9 @@
 //! # Layout
 //! - [`core`]: pure logic over an injected `now` — schedule, limits, catalogue choice, planner.
 //! - [`config`]: the TOML files, parsed and checked into the core's types.
-//! - [`adapters`]: the outside world — the clock, XDG paths.
+//! - [`adapters`]: the outside world — clock, XDG paths, store, notifications, D-Bus control,
+//!   wall-clock timer, logging.
+//! - [`daemon`]: the runtime loop that drives the planner and applies what it decides.
 //! - [`commands`]: one module per CLI subcommand, each a thin layer over the above.
 //! - [`cli`]: the command line, shared by `main`, completions and the man page.
 
@@ -12,3 +14,4 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod core;
+pub mod daemon;

@@ -6,6 +6,18 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Run => {
+            postured::adapters::logging::init();
+            postured::daemon::run(cli.config).map(|()| ExitCode::SUCCESS)
+        }
+        Command::Status { json } => commands::ctl::status(json),
+        Command::Pause { duration, .. } => commands::ctl::pause(duration),
+        Command::Resume => commands::ctl::simple("resume", None),
+        Command::Snooze { duration } => commands::ctl::simple("snooze", Some(duration)),
+        Command::Reload => commands::ctl::simple("reload", None),
+        Command::Log { area, severity, note } => commands::log::run(area, severity, note),
+        Command::Install { no_start } => commands::install::install(no_start),
+        Command::Uninstall => commands::install::uninstall(),
         Command::Plan(args) => commands::plan::run(cli.config, &args),
         Command::CheckConfig { path } => commands::check_config::run(path.or(cli.config)),
         Command::Completions { shell } => commands::docs::completions(shell),

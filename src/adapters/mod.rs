@@ -1,4 +1,9 @@
 //! Thin adapters between the pure core and the outside world.
 
 pub mod clock;
+pub mod control;
+pub mod logging;
+pub mod notify;
 pub mod paths;
+pub mod store;
+pub mod timer;

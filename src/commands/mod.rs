@@ -1,5 +1,8 @@
 //! One module per subcommand (or group). Each returns the exit code or an error for `main`.
 
 pub mod check_config;
+pub mod ctl;
 pub mod docs;
+pub mod install;
+pub mod log;
 pub mod plan;

@@ -1,4 +1,7 @@
 //! Integration tests: the real `postured` binary, with its own temp XDG dirs every time.
 
 mod cli;
+mod daemon;
+mod desktop;
 mod support;
+mod unit;

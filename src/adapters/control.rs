@@ -1,0 +1,158 @@
+//! The daemon's D-Bus interface on the session bus, used by the CLI and by status bars. Owning
+//! its well-known name also makes the daemon single-instance. Calls are handed to the daemon's
+//! loop over a channel, so all state stays in one task.
+
+use tokio::sync::{mpsc, oneshot};
+use zbus::object_server::SignalEmitter;
+use zbus::{DeserializeDict, SerializeDict, Type, fdo, interface, proxy};
+
+pub const BUS_NAME: &str = "io.github.Postured";
+pub const OBJECT_PATH: &str = "/io/github/Postured";
+/// Versioned: an incompatible change gets a new interface name, `...Postured2`.
+pub const INTERFACE: &str = "io.github.Postured1";
+
+/// What `status` reports. Sent over D-Bus as `a{sv}` with these keys.
+#[derive(Debug, Clone, Default, PartialEq, SerializeDict, DeserializeDict, Type)]
+#[zbus(signature = "a{sv}")]
+pub struct Status {
+    /// `active`, `paused`, `off-hours` (outside working hours) or `dnd`.
+    pub state: String,
+    pub version: String,
+    /// RFC 3339; empty when nothing is planned.
+    pub next_at: String,
+    pub next_kind: String,
+    /// Why the next reminder is then: `interval`, or the hold that moved it (`min_gap`, ...).
+    pub next_why: String,
+    pub paused_until: String,
+    pub shown_today: u32,
+    pub max_per_day: u32,
+    pub shown_last_hour: u32,
+    pub max_per_hour: u32,
+    /// The notification server's name and version, empty if none is running.
+    pub server: String,
+    pub server_actions: bool,
+    pub dnd: bool,
+    pub config_files: Vec<String>,
+    pub store: String,
+}
+
+/// A call from the bus, for the daemon's loop to answer.
+#[derive(Debug)]
+pub enum Request {
+    Status,
+    /// Seconds; `None` pauses until the next day begins.
+    Pause(Option<u64>),
+    Resume,
+    Snooze(u64),
+    Reload,
+    Log {
+        area: String,
+        severity: u32,
+        note: String,
+    },
+}
+
+#[derive(Debug)]
+pub enum Reply {
+    Status(Box<Status>),
+    Done(String),
+    Logged(i64),
+}
+
+pub type Call = (Request, oneshot::Sender<Result<Reply, String>>);
+
+pub struct Control {
+    pub calls: mpsc::Sender<Call>,
+}
+
+impl Control {
+    async fn ask(&self, request: Request) -> fdo::Result<Reply> {
+        let (tx, rx) = oneshot::channel();
+        self.calls
+            .send((request, tx))
+            .await
+            .map_err(|_| fdo::Error::Failed("postured is shutting down".into()))?;
+        match rx.await {
+            Ok(Ok(reply)) => Ok(reply),
+            Ok(Err(message)) => Err(fdo::Error::InvalidArgs(message)),
+            Err(_) => Err(fdo::Error::Failed("postured is shutting down".into())),
+        }
+    }
+
+    async fn done(&self, request: Request) -> fdo::Result<String> {
+        match self.ask(request).await? {
+            Reply::Done(text) => Ok(text),
+            other => Err(fdo::Error::Failed(format!("unexpected reply {other:?}"))),
+        }
+    }
+}
+
+#[interface(name = "io.github.Postured1")]
+impl Control {
+    async fn status(&self) -> fdo::Result<Status> {
+        match self.ask(Request::Status).await? {
+            Reply::Status(s) => Ok(*s),
+            other => Err(fdo::Error::Failed(format!("unexpected reply {other:?}"))),
+        }
+    }
+
+    /// Pauses reminders for `seconds`.
+    async fn pause(&self, seconds: u64) -> fdo::Result<String> {
+        if seconds == 0 {
+            return Err(fdo::Error::InvalidArgs("a pause needs a duration above zero".into()));
+        }
+        self.done(Request::Pause(Some(seconds))).await
+    }
+
+    /// Pauses reminders until the next day begins (`limits.day_starts`).
+    async fn pause_until_tomorrow(&self) -> fdo::Result<String> {
+        self.done(Request::Pause(None)).await
+    }
+
+    async fn resume(&self) -> fdo::Result<String> {
+        self.done(Request::Resume).await
+    }
+
+    /// Defers every reminder by `seconds`.
+    async fn snooze(&self, seconds: u64) -> fdo::Result<String> {
+        if seconds == 0 {
+            return Err(fdo::Error::InvalidArgs("a snooze needs a duration above zero".into()));
+        }
+        self.done(Request::Snooze(seconds)).await
+    }
+
+    /// Re-reads the config; a bad one is reported and the running config is kept.
+    async fn reload(&self) -> fdo::Result<String> {
+        self.done(Request::Reload).await
+    }
+
+    /// Logs discomfort in `area` at `severity` (0 to 10); returns the report's id once it is
+    /// stored durably.
+    async fn log(&self, area: String, severity: u32, note: String) -> fdo::Result<i64> {
+        match self.ask(Request::Log { area, severity, note }).await? {
+            Reply::Logged(id) => Ok(id),
+            other => Err(fdo::Error::Failed(format!("unexpected reply {other:?}"))),
+        }
+    }
+
+    /// Sent whenever the state, the next reminder or the counts change.
+    #[zbus(signal)]
+    pub async fn state_changed(emitter: &SignalEmitter<'_>, status: Status) -> zbus::Result<()>;
+}
+
+#[proxy(
+    interface = "io.github.Postured1",
+    default_service = "io.github.Postured",
+    default_path = "/io/github/Postured"
+)]
+pub trait Client {
+    fn status(&self) -> zbus::Result<Status>;
+    fn pause(&self, seconds: u64) -> zbus::Result<String>;
+    fn pause_until_tomorrow(&self) -> zbus::Result<String>;
+    fn resume(&self) -> zbus::Result<String>;
+    fn snooze(&self, seconds: u64) -> zbus::Result<String>;
+    fn reload(&self) -> zbus::Result<String>;
+    fn log(&self, area: &str, severity: u32, note: &str) -> zbus::Result<i64>;
+    #[zbus(signal)]
+    fn state_changed(&self, status: Status) -> zbus::Result<()>;
+}

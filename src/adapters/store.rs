@@ -1,0 +1,291 @@
+//! The SQLite store in `$XDG_STATE_HOME/postured/`: limit and planner state (so a restart keeps
+//! the day's budget), every reminder shown with its outcome, and discomfort reports.
+
+use crate::core::{Area, Kind, PlannerState};
+use anyhow::{Context, bail};
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+use std::fs::{DirBuilder, OpenOptions};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Each entry moves the schema one version up; `PRAGMA user_version` says how many ran.
+const MIGRATIONS: &[&str] = &[
+    // 1: planner state, reminders and their outcomes, discomfort reports.
+    "CREATE TABLE planner_state (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        json TEXT NOT NULL,
+        saved_at TEXT NOT NULL
+    );
+    CREATE TABLE reminders (
+        id INTEGER PRIMARY KEY,
+        shown_at TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        entry TEXT,
+        title TEXT NOT NULL,
+        body TEXT NOT NULL,
+        outcome TEXT,
+        outcome_at TEXT
+    );
+    CREATE INDEX reminders_shown_at ON reminders (shown_at);
+    CREATE TABLE discomfort (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        logged_at TEXT NOT NULL,
+        area TEXT NOT NULL,
+        severity INTEGER NOT NULL CHECK (severity BETWEEN 0 AND 10),
+        note TEXT,
+        source TEXT NOT NULL
+    );
+    CREATE INDEX discomfort_at ON discomfort (at);",
+];
+
+pub const FILE_NAME: &str = "postured.sqlite3";
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// A discomfort report as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub area: Area,
+    pub severity: u8,
+    pub note: Option<String>,
+    pub source: String,
+}
+
+/// A reminder row, for `status`, statistics and tests.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShownRow {
+    pub id: i64,
+    pub shown_at: DateTime<Utc>,
+    pub kind: String,
+    pub title: String,
+    pub outcome: Option<String>,
+}
+
+fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn parse_ts(s: &str) -> rusqlite::Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|d| d.with_timezone(&Utc))
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+}
+
+impl Store {
+    /// Opens (creating if needed) the store in `dir`: the folder 0700, the file 0600.
+    pub fn open(dir: &Path) -> anyhow::Result<Store> {
+        DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .with_context(|| format!("can't create the state folder {}", dir.display()))?;
+        let path = dir.join(FILE_NAME);
+        // Create the file with its final permissions before SQLite opens it.
+        OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(&path)
+            .with_context(|| format!("can't create {}", path.display()))?;
+        let conn = Connection::open(&path).with_context(|| format!("can't open {}", path.display()))?;
+        conn.busy_timeout(Duration::from_secs(5))?;
+        // WAL lets `postured log` write while the daemon reads; FULL makes every commit durable
+        // before we tell the user it was logged.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        let mut store = Store { conn, path };
+        store.migrate()?;
+        for suffix in ["-wal", "-shm"] {
+            let side = PathBuf::from(format!("{}{suffix}", store.path.display()));
+            if side.exists() {
+                std::fs::set_permissions(&side, std::fs::Permissions::from_mode(0o600))?;
+            }
+        }
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn migrate(&mut self) -> anyhow::Result<()> {
+        let version = self.schema_version()?;
+        if version > MIGRATIONS.len() {
+            bail!(
+                "{} was written by a newer postured (schema {version}, this one knows {}); update postured",
+                self.path.display(),
+                MIGRATIONS.len()
+            );
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+            let tx = self.conn.transaction()?;
+            tx.execute_batch(sql).with_context(|| format!("schema migration {}", i + 1))?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    pub fn schema_version(&self) -> anyhow::Result<usize> {
+        let v: i64 = self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        Ok(v.max(0) as usize)
+    }
+
+    pub fn load_planner_state(&self) -> anyhow::Result<Option<PlannerState>> {
+        let json: Option<String> = self
+            .conn
+            .query_row("SELECT json FROM planner_state WHERE id = 1", [], |r| r.get(0))
+            .optional()?;
+        match json {
+            None => Ok(None),
+            // State from an incompatible version is not worth failing for: start afresh.
+            Some(j) => Ok(serde_json::from_str(&j).ok()),
+        }
+    }
+
+    pub fn save_planner_state(&self, state: &PlannerState, now: DateTime<Utc>) -> anyhow::Result<()> {
+        let json = serde_json::to_string(state)?;
+        self.conn.execute(
+            "INSERT INTO planner_state (id, json, saved_at) VALUES (1, ?1, ?2)
+             ON CONFLICT (id) DO UPDATE SET json = excluded.json, saved_at = excluded.saved_at",
+            params![json, ts(now)],
+        )?;
+        Ok(())
+    }
+
+    pub fn record_shown(
+        &self,
+        at: DateTime<Utc>,
+        kind: Kind,
+        entry: Option<&str>,
+        title: &str,
+        body: &str,
+    ) -> anyhow::Result<i64> {
+        self.conn.execute(
+            "INSERT INTO reminders (shown_at, kind, entry, title, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![ts(at), kind.as_str(), entry, title, body],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Sets a reminder's outcome once; a later outcome for the same reminder is ignored
+    /// (e.g. the close that follows a button press).
+    pub fn record_outcome(&self, reminder: i64, outcome: &str, at: DateTime<Utc>) -> anyhow::Result<bool> {
+        let n = self.conn.execute(
+            "UPDATE reminders SET outcome = ?1, outcome_at = ?2 WHERE id = ?3 AND outcome IS NULL",
+            params![outcome, ts(at), reminder],
+        )?;
+        Ok(n == 1)
+    }
+
+    /// Stores a report and commits it (durably, with `synchronous = FULL`) before returning.
+    pub fn log_discomfort(
+        &self,
+        at: DateTime<Utc>,
+        area: Area,
+        severity: u8,
+        note: Option<&str>,
+        source: &str,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<i64> {
+        self.conn.execute(
+            "INSERT INTO discomfort (at, logged_at, area, severity, note, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![ts(at), ts(now), area.as_str(), severity, note, source],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    pub fn reports_since(&self, since: DateTime<Utc>) -> anyhow::Result<Vec<Report>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, at, area, severity, note, source FROM discomfort WHERE at >= ?1 ORDER BY at, id",
+        )?;
+        let rows = stmt.query_map(params![ts(since)], |r| {
+            let area: String = r.get(2)?;
+            Ok(Report {
+                id: r.get(0)?,
+                at: parse_ts(&r.get::<_, String>(1)?)?,
+                area: area.parse().unwrap_or(Area::WholeBody),
+                severity: r.get(3)?,
+                note: r.get(4)?,
+                source: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn shown_since(&self, since: DateTime<Utc>) -> anyhow::Result<Vec<ShownRow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, shown_at, kind, title, outcome FROM reminders WHERE shown_at >= ?1 ORDER BY shown_at, id",
+        )?;
+        let rows = stmt.query_map(params![ts(since)], |r| {
+            Ok(ShownRow {
+                id: r.get(0)?,
+                shown_at: parse_ts(&r.get::<_, String>(1)?)?,
+                kind: r.get(2)?,
+                title: r.get(3)?,
+                outcome: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use std::os::unix::fs::MetadataExt;
+
+    #[test]
+    fn creates_private_files_migrates_and_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let state_dir = dir.path().join("state/postured");
+        let now = Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap();
+        {
+            let store = Store::open(&state_dir).unwrap();
+            assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len());
+            assert_eq!(store.load_planner_state().unwrap(), None);
+            let state = PlannerState { ignored_in_a_row: 2, ..Default::default() };
+            store.save_planner_state(&state, now).unwrap();
+            let id = store.record_shown(now, Kind::Stretch, Some("chin-tuck"), "T", "B").unwrap();
+            assert!(store.record_outcome(id, "done", now).unwrap());
+            assert!(!store.record_outcome(id, "dismissed", now).unwrap(), "the first outcome stands");
+            store.log_discomfort(now, Area::Neck, 6, Some("after a call"), "cli", now).unwrap();
+        }
+        let store = Store::open(&state_dir).unwrap();
+        assert_eq!(store.load_planner_state().unwrap().unwrap().ignored_in_a_row, 2);
+        let shown = store.shown_since(now).unwrap();
+        assert_eq!((shown[0].kind.as_str(), shown[0].outcome.as_deref()), ("stretch", Some("done")));
+        let reports = store.reports_since(now).unwrap();
+        assert_eq!((reports[0].area, reports[0].severity), (Area::Neck, 6));
+        assert_eq!(reports[0].note.as_deref(), Some("after a call"));
+        assert_eq!(std::fs::metadata(&state_dir).unwrap().mode() & 0o777, 0o700);
+        assert_eq!(std::fs::metadata(store.path()).unwrap().mode() & 0o777, 0o600);
+    }
+
+    #[test]
+    fn a_database_from_a_newer_version_is_refused_not_damaged() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store.conn.pragma_update(None, "user_version", 99).unwrap();
+        drop(store);
+        let err = Store::open(dir.path()).err().unwrap().to_string();
+        assert!(err.contains("was written by a newer postured (schema 99"), "{err}");
+    }
+
+    #[test]
+    fn severity_outside_0_to_10_never_reaches_the_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let now = Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap();
+        assert!(store.log_discomfort(now, Area::Neck, 11, None, "cli", now).is_err());
+    }
+}

@@ -1,0 +1,122 @@
+//! `status`, `pause`, `resume`, `snooze`, `reload`: calls to the running daemon over D-Bus.
+
+use crate::adapters::control::{BUS_NAME, ClientProxy, Status};
+use anyhow::{Context, anyhow, bail};
+use std::process::ExitCode;
+
+/// A connection to the running daemon, or a clear "not running".
+pub async fn connect() -> anyhow::Result<Option<ClientProxy<'static>>> {
+    let conn =
+        zbus::Connection::session().await.map_err(|e| anyhow!("can't reach the D-Bus session bus: {e}"))?;
+    let dbus = zbus::fdo::DBusProxy::new(&conn).await?;
+    if !dbus.name_has_owner(BUS_NAME.try_into()?).await? {
+        return Ok(None);
+    }
+    Ok(Some(ClientProxy::new(&conn).await?))
+}
+
+pub const NOT_RUNNING: &str = "postured is not running on this session (start it with `systemctl --user start postured` or `postured run`)";
+
+async fn daemon() -> anyhow::Result<ClientProxy<'static>> {
+    connect().await?.ok_or_else(|| anyhow!(NOT_RUNNING))
+}
+
+/// The daemon's own words for a failed call, without D-Bus's error name around them.
+pub fn said(e: zbus::Error) -> anyhow::Error {
+    match e {
+        zbus::Error::MethodError(_, Some(message), _) => anyhow!(message),
+        zbus::Error::FDO(fdo) => match *fdo {
+            zbus::fdo::Error::InvalidArgs(m) | zbus::fdo::Error::Failed(m) => anyhow!(m),
+            other => anyhow!(other),
+        },
+        other => anyhow!(other),
+    }
+}
+
+/// Runs one client call on a small runtime of its own.
+pub fn run_async<T>(f: impl std::future::Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
+    tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(f)
+}
+
+pub fn status(json: bool) -> anyhow::Result<ExitCode> {
+    let s = run_async(async { daemon().await?.status().await.map_err(said) })?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&status_json(&s))?);
+    } else {
+        print!("{}", status_text(&s));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn status_json(s: &Status) -> serde_json::Value {
+    serde_json::json!({
+        "state": s.state, "version": s.version,
+        "next_at": s.next_at, "next_kind": s.next_kind, "next_why": s.next_why,
+        "paused_until": s.paused_until,
+        "shown_today": s.shown_today, "max_per_day": s.max_per_day,
+        "shown_last_hour": s.shown_last_hour, "max_per_hour": s.max_per_hour,
+        "server": s.server, "server_actions": s.server_actions, "dnd": s.dnd,
+        "config_files": s.config_files, "store": s.store,
+    })
+}
+
+pub fn status_text(s: &Status) -> String {
+    let state = match s.state.as_str() {
+        "paused" => format!("paused until {}", s.paused_until),
+        "off-hours" => "outside working hours".to_owned(),
+        "dnd" => "holding reminders: the desktop is in do-not-disturb (dnd)".to_owned(),
+        other => other.to_owned(),
+    };
+    let mut out = format!("postured {}: {state}\n", s.version);
+    if s.next_at.is_empty() {
+        out += "next: nothing planned (no working hours ahead)\n";
+    } else {
+        let why = if s.next_why == "interval" {
+            "its interval".to_owned()
+        } else {
+            format!("held back: {}", s.next_why)
+        };
+        out += &format!("next: {} reminder at {} ({why})\n", s.next_kind, s.next_at);
+    }
+    out += &format!(
+        "today: {} of {} reminders; last hour: {} of {}\n",
+        s.shown_today, s.max_per_day, s.shown_last_hour, s.max_per_hour
+    );
+    if s.server.is_empty() {
+        out += "notifications: no notification server running\n";
+    } else {
+        let buttons = if s.server_actions { "with buttons" } else { "no buttons: log with `postured log`" };
+        out += &format!("notifications: {} ({buttons})\n", s.server);
+    }
+    out
+}
+
+pub fn pause(seconds: Option<u64>) -> anyhow::Result<ExitCode> {
+    let said_text = run_async(async {
+        let d = daemon().await?;
+        match seconds {
+            Some(s) => d.pause(s).await.map_err(said),
+            None => d.pause_until_tomorrow().await.map_err(said),
+        }
+    })?;
+    println!("{said_text}");
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn simple(what: &str, seconds: Option<u64>) -> anyhow::Result<ExitCode> {
+    let text = run_async(async {
+        let d = daemon().await?;
+        match (what, seconds) {
+            ("resume", _) => d.resume().await.map_err(said),
+            ("snooze", Some(s)) => d.snooze(s).await.map_err(said),
+            ("reload", _) => d.reload().await.map_err(said),
+            _ => bail!("unknown call {what}"),
+        }
+    })
+    .context(match what {
+        "reload" => "the running config is kept",
+        _ => "nothing changed",
+    })?;
+    println!("{text}");
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,217 @@
+//! What the notifications say and what their buttons mean: a reminder (Done, Snooze, Log
+//! discomfort), then which area, then how strong. Pure: it builds messages and reads answers.
+
+use crate::adapters::notify::{Message, Server, Urgency};
+use crate::config::describe;
+use crate::core::{Area, Outcome, Reminder};
+use std::time::Duration;
+
+pub const CATEGORY: &str = "x-postured.reminder";
+
+/// Severity buttons and the 0–10 values they store (documented in the README).
+pub const SEVERITIES: [(&str, u8); 3] = [("Mild", 3), ("Moderate", 5), ("Severe", 8)];
+
+/// Where the conversation about one notification stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    Reminder,
+    Area,
+    Severity(Area),
+}
+
+/// A button press (or plain click) read back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    Done,
+    Snooze,
+    StartLog,
+    Area(Area),
+    Severity(u8),
+    Other,
+}
+
+pub fn read_action(key: &str) -> Answer {
+    match key {
+        "default" | "done" => Answer::Done,
+        "snooze" => Answer::Snooze,
+        "log" => Answer::StartLog,
+        _ => {
+            if let Some(a) = key.strip_prefix("area:").and_then(|a| a.parse().ok()) {
+                Answer::Area(a)
+            } else if let Some(s) = key.strip_prefix("severity:").and_then(|s| s.parse().ok()) {
+                Answer::Severity(s)
+            } else {
+                Answer::Other
+            }
+        }
+    }
+}
+
+/// What a close means for a reminder nobody answered: the spec's reasons 1 (expired), 2 (the
+/// user dismissed it: a skip) and anything else.
+pub fn closed_outcome(reason: u32) -> Option<Outcome> {
+    match reason {
+        1 => Some(Outcome::Expired),
+        2 => Some(Outcome::Skipped),
+        3 => None, // we closed it ourselves, after recording why
+        _ => Some(Outcome::Dismissed),
+    }
+}
+
+fn actions(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs.iter().map(|(k, l)| ((*k).to_owned(), (*l).to_owned())).collect()
+}
+
+pub fn reminder(r: &Reminder, server: Option<&Server>, snooze: Duration, expire: Duration) -> Message {
+    let with_buttons = server.is_none_or(|s| s.actions);
+    let mut body = r.body.clone();
+    let actions = if with_buttons {
+        let snooze_label = format!("Snooze {}", describe(snooze));
+        vec![
+            ("default".to_owned(), "Done".to_owned()),
+            ("done".to_owned(), "Done".to_owned()),
+            ("snooze".to_owned(), snooze_label),
+            ("log".to_owned(), "Log discomfort".to_owned()),
+        ]
+    } else {
+        body.push_str("\nSore somewhere? Log it from a terminal: postured log --area neck --severity 5");
+        Vec::new()
+    };
+    Message {
+        summary: r.title.clone(),
+        body,
+        actions,
+        urgency: Urgency::Normal,
+        expire,
+        category: CATEGORY,
+        replaces: 0,
+    }
+}
+
+pub fn ask_area(areas: &[Area], replaces: u32, expire: Duration) -> Message {
+    let pairs: Vec<(String, String)> =
+        areas.iter().take(3).map(|a| (format!("area:{a}"), capitalise(a.words()))).collect();
+    Message {
+        summary: "Where is the discomfort?".to_owned(),
+        body: "Pick the area. Other areas: postured log --area AREA --severity 0-10".to_owned(),
+        actions: pairs,
+        urgency: Urgency::Normal,
+        expire,
+        category: CATEGORY,
+        replaces,
+    }
+}
+
+pub fn ask_severity(area: Area, replaces: u32, expire: Duration) -> Message {
+    let pairs: Vec<(String, String)> =
+        SEVERITIES.iter().map(|(label, v)| (format!("severity:{v}"), format!("{label} ({v}/10)"))).collect();
+    Message {
+        summary: format!("How strong is the {} discomfort?", area.words()),
+        body: String::new(),
+        actions: pairs,
+        urgency: Urgency::Normal,
+        expire,
+        category: CATEGORY,
+        replaces,
+    }
+}
+
+pub fn logged(area: Area, severity: u8, replaces: u32) -> Message {
+    Message {
+        summary: "Logged".to_owned(),
+        body: format!("{} discomfort, {severity}/10. Take it easy on that area.", capitalise(area.words())),
+        actions: actions(&[]),
+        urgency: Urgency::Low,
+        expire: Duration::from_secs(8),
+        category: CATEGORY,
+        replaces,
+    }
+}
+
+pub fn not_logged(error: &str, replaces: u32) -> Message {
+    Message {
+        summary: "Could not save that report".to_owned(),
+        body: format!("{error}\nTry again from a terminal: postured log --area AREA --severity 0-10"),
+        actions: Vec::new(),
+        urgency: Urgency::Normal,
+        expire: Duration::from_secs(30),
+        category: CATEGORY,
+        replaces,
+    }
+}
+
+/// Up to three areas to offer: the ones the stretch targets first, then recent reports', then
+/// the usual suspects for desk work.
+pub fn areas_to_offer(targets: &[Area], recent: &[Area]) -> Vec<Area> {
+    let mut out: Vec<Area> = Vec::new();
+    let usual = [Area::Neck, Area::UpperBack, Area::Shoulders];
+    for a in targets.iter().chain(recent).chain(&usual) {
+        if !out.contains(a) && *a != Area::WholeBody && out.len() < 3 {
+            out.push(*a);
+        }
+    }
+    out
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::Kind;
+    use chrono::{TimeZone, Utc};
+
+    fn r() -> Reminder {
+        Reminder {
+            at: Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap(),
+            kind: Kind::Stretch,
+            entry: Some("chin-tuck".into()),
+            title: "Stretch break · Chin tuck".into(),
+            body: "Slide your head back.".into(),
+        }
+    }
+
+    #[test]
+    fn a_reminder_has_three_buttons_and_a_default_click() {
+        let m = reminder(&r(), None, Duration::from_secs(900), Duration::from_secs(120));
+        let keys: Vec<&str> = m.actions.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["default", "done", "snooze", "log"]);
+        assert_eq!(m.actions[2].1, "Snooze 15m");
+        assert_eq!(m.expire, Duration::from_secs(120));
+        assert_eq!(m.urgency, Urgency::Normal);
+    }
+
+    #[test]
+    fn without_actions_the_body_says_how_to_log_from_a_terminal() {
+        let server = Server { name: "plain".into(), actions: false, ..Default::default() };
+        let m = reminder(&r(), Some(&server), Duration::from_secs(900), Duration::from_secs(120));
+        assert!(m.actions.is_empty());
+        assert!(m.body.ends_with("postured log --area neck --severity 5"), "{}", m.body);
+    }
+
+    #[test]
+    fn answers_and_closes_are_read_back() {
+        assert_eq!(read_action("default"), Answer::Done);
+        assert_eq!(read_action("area:upper-back"), Answer::Area(Area::UpperBack));
+        assert_eq!(read_action("severity:5"), Answer::Severity(5));
+        assert_eq!(read_action("area:elbow"), Answer::Other);
+        assert_eq!(closed_outcome(2), Some(Outcome::Skipped));
+        assert_eq!(closed_outcome(1), Some(Outcome::Expired));
+        assert_eq!(closed_outcome(3), None);
+    }
+
+    #[test]
+    fn offers_the_stretch_areas_then_recent_ones_at_most_three() {
+        assert_eq!(
+            areas_to_offer(&[Area::Neck, Area::WholeBody], &[Area::Wrists, Area::Neck, Area::Chest]),
+            [Area::Neck, Area::Wrists, Area::Chest]
+        );
+        assert_eq!(areas_to_offer(&[], &[]), [Area::Neck, Area::UpperBack, Area::Shoulders]);
+        let m = ask_area(&[Area::UpperBack], 7, Duration::from_secs(60));
+        assert_eq!(m.actions, [("area:upper-back".to_owned(), "Upper back".to_owned())]);
+        assert_eq!(m.replaces, 7);
+    }
+}
