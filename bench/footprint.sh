@@ -5,13 +5,17 @@
 #
 #   bash bench/footprint.sh [SETTLE_SECONDS] [WINDOW_SECONDS]     (defaults 30 and 120)
 #
+# POSTURED_BIN=path measures that binary instead of building the release one.
+#
 # Goal: RSS under 6 MiB and no context switches while nothing is due.
 set -euo pipefail
 settle=${1:-30}
 window=${2:-120}
 cd "$(dirname "$0")/.."
-cargo build --release --locked --quiet
-bin=$PWD/target/release/postured
+if [ -z "${POSTURED_BIN:-}" ]; then
+    cargo build --release --locked --quiet
+fi
+bin=${POSTURED_BIN:-$PWD/target/release/postured}
 
 work=$(mktemp -d)
 pids=()

@@ -263,6 +263,35 @@ fn do_not_disturb_holds_and_restarts_the_timer_instead_of_queueing() {
 }
 
 #[test]
+fn waking_from_a_long_suspend_gives_one_catch_up_reminder_not_a_pile() {
+    let mut p = planner(BERLIN);
+    p.step(local(&p, "2026-06-01 09:00"));
+    // Asleep from 09:05 to 11:50: every kind's deadline passed meanwhile.
+    let woke = local(&p, "2026-06-01 11:50");
+    let events = p.step(woke);
+    let fired: Vec<&Event> = events.iter().filter(|e| matches!(e, Event::Fired(_))).collect();
+    assert_eq!(fired.len(), 1, "{events:?}");
+    assert!(
+        matches!(fired[0], Event::Fired(r) if r.kind == Kind::Movement),
+        "the biggest break covers the rest"
+    );
+    assert_eq!(p.next_wake(woke), Some(local(&p, "2026-06-01 12:20")), "then the usual rhythm");
+}
+
+#[test]
+fn sleeping_through_the_night_starts_a_fresh_day_with_a_fresh_budget() {
+    let mut p = planner(&format!("{BERLIN}[limits]\nmax_per_day = 3\n"));
+    run(&mut p, "2026-06-01 08:00", 1);
+    assert_eq!(p.state.limits.shown_today(&p.rules.limits, &p.rules.zone, local(&p, "2026-06-01 17:00")), 3);
+    // Suspended at 17:00, resumed the next morning at 10:10.
+    let next_morning = local(&p, "2026-06-02 10:10");
+    let events = p.step(next_morning);
+    assert!(events.is_empty(), "a new period starts its timers afresh: {events:?}");
+    assert_eq!(p.state.limits.shown_today(&p.rules.limits, &p.rules.zone, next_morning), 0);
+    assert_eq!(p.next_wake(next_morning), Some(local(&p, "2026-06-02 10:40")));
+}
+
+#[test]
 fn a_clock_set_back_brings_far_timers_in() {
     let mut p = planner(BERLIN);
     p.step(local(&p, "2026-06-01 11:00"));

@@ -320,3 +320,46 @@ fn control_commands_work_and_say_when_no_daemon_runs() {
     let count: i64 = db(&home).query_row("SELECT count(*) FROM discomfort", [], |r| r.get(0)).unwrap();
     assert_eq!(count, 2);
 }
+
+#[test]
+fn a_restart_keeps_the_day_budget_and_sighup_reloads() {
+    let (desktop, home, mut daemon) = setup(&fast_config("1s", "1h"));
+    desktop.wait_for(2, WAIT);
+    let (status, _) = daemon.terminate();
+    assert!(status.success());
+    let before = status_json_after_restart(&desktop, &home);
+    assert!(before >= 2, "the daily count survives a restart: {before}");
+
+    // SIGHUP re-reads the file, like `postured reload`.
+    home.write_config(&fast_config("1h", "1h").replace("max_per_day = 200", "max_per_day = 9"));
+    let daemon = Daemon::start(&desktop, &home);
+    let pid = rustix::process::Pid::from_raw(daemon.pid() as i32).unwrap();
+    home.write_config(&fast_config("1h", "1h").replace("max_per_day = 200", "max_per_day = 5"));
+    rustix::process::kill_process(pid, rustix::process::Signal::HUP).unwrap();
+    daemon.wait_log("reloaded the config", WAIT);
+    assert_eq!(status_json(&desktop, &home)["max_per_day"], 5);
+}
+
+/// Starts a second daemon on the same home and returns its `shown_today`.
+fn status_json_after_restart(desktop: &Desktop, home: &Home) -> u64 {
+    let _daemon = Daemon::start(desktop, home);
+    status_json(desktop, home)["shown_today"].as_u64().unwrap()
+}
+
+#[test]
+fn status_bars_hear_state_changes() {
+    use futures_util::StreamExt;
+    let (desktop, home, _daemon) = setup(&fast_config("1h", "1h"));
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let conn = zbus::connection::Builder::address(desktop.bus_address()).build().await.unwrap();
+        let proxy = postured::adapters::control::ClientProxy::new(&conn).await.unwrap();
+        let mut changes = proxy.receive_state_changed().await.unwrap();
+        assert_eq!(proxy.status().await.unwrap().state, "active");
+        let out = cli(&desktop, &home, &["pause", "--until-tomorrow"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let signal =
+            tokio::time::timeout(WAIT, changes.next()).await.expect("a StateChanged signal").unwrap();
+        assert_eq!(signal.args().unwrap().status.state, "paused");
+    });
+}
