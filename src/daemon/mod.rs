@@ -1,20 +1,21 @@
 //! The runtime loop: sleeps until the next deadline or event (timer, D-Bus call, notification
 //! action, server change, Unix signal), lets the planner decide, and applies what it decided.
 
+mod answers;
 pub mod conversation;
+mod requests;
 mod status;
 
-use crate::adapters::control::{BUS_NAME, Call, Control, INTERFACE, OBJECT_PATH, Reply, Request};
-use crate::adapters::notify::{self, Notifier, Server, Signal};
+use crate::adapters::control::{BUS_NAME, Call, Control, INTERFACE, OBJECT_PATH};
+use crate::adapters::notify::{self, Notifier, Server};
 use crate::adapters::store::Store;
 use crate::adapters::timer::{Wake, WallTimer};
 use crate::adapters::{clock, paths};
 use crate::config::{self, ConfigPath, Settings};
-use crate::core::schedule::next_day_begins;
 use crate::core::{Area, Conditions, Event, Kind, Outcome, Planner, Reminder};
 use anyhow::{Context, anyhow};
 use chrono::{DateTime, Utc};
-use conversation::{Answer, Stage};
+use conversation::Stage;
 use futures_util::StreamExt;
 use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
@@ -269,100 +270,6 @@ impl Daemon {
         }
     }
 
-    /// Ends the conversation about the open notification, recording how it ended.
-    fn finish(&mut self, outcome: Option<Outcome>, now: DateTime<Utc>) {
-        if let Some(open) = self.open.take()
-            && let Some(outcome) = outcome
-        {
-            self.record(open.row, outcome, now);
-            if open.stage == Stage::Reminder {
-                self.planner.outcome(outcome, now);
-            }
-            self.save(now);
-        }
-    }
-
-    async fn on_signal(&mut self, signal: Signal) {
-        let now = clock::now();
-        let Some(open) = self.open.clone() else { return };
-        match signal {
-            Signal::Closed { id, reason } if id == open.id => {
-                // Mid-way through logging, a close abandons the report: the reminder was seen.
-                let outcome = match open.stage {
-                    Stage::Reminder => conversation::closed_outcome(reason),
-                    _ => Some(Outcome::Dismissed),
-                };
-                self.finish(outcome, now);
-                self.open = None;
-            }
-            Signal::Action { id, key } if id == open.id => {
-                self.on_answer(open, conversation::read_action(&key), now).await
-            }
-            _ => {}
-        }
-    }
-
-    async fn on_answer(&mut self, open: Open, answer: Answer, now: DateTime<Utc>) {
-        let expire = self.settings.notifications.expire;
-        let renew = |o: &mut Open| {
-            o.expires_at = now + chrono::Duration::from_std(expire).unwrap_or_default() + EXPIRY_GRACE
-        };
-        match (open.stage, answer) {
-            (Stage::Reminder, Answer::Done) => {
-                self.finish(Some(Outcome::Done), now);
-                let _ = self.notifier.close(open.id).await;
-            }
-            (Stage::Reminder, Answer::Snooze) => {
-                let until =
-                    now + chrono::Duration::from_std(self.settings.notifications.snooze).unwrap_or_default();
-                self.planner.snooze(Some(open.kind), until);
-                self.finish(Some(Outcome::Snoozed), now);
-                let _ = self.notifier.close(open.id).await;
-            }
-            (Stage::Reminder, Answer::StartLog) => {
-                // Engaging with a reminder is not ignoring it, whatever happens next.
-                self.planner.outcome(Outcome::Logged, now);
-                let mut next = Open { stage: Stage::Area, ..open.clone() };
-                renew(&mut next);
-                self.show_step(conversation::ask_area(&open.areas, open.id, expire), next).await;
-            }
-            (Stage::Area, Answer::Area(area)) => {
-                let mut next = Open { stage: Stage::Severity(area), ..open.clone() };
-                renew(&mut next);
-                self.show_step(conversation::ask_severity(area, open.id, expire), next).await;
-            }
-            (Stage::Severity(area), Answer::Severity(severity)) => {
-                self.open = None;
-                let message =
-                    match self.store.log_discomfort(now, area, severity.min(10), None, "notification", now) {
-                        Ok(id) => {
-                            self.record(open.row, Outcome::Logged, now);
-                            info!("logged {area} discomfort {severity}/10 from a notification (report {id})");
-                            conversation::logged(area, severity, open.id)
-                        }
-                        Err(e) => {
-                            error!("can't store a discomfort report: {e:#}");
-                            conversation::not_logged(&format!("{e:#}"), open.id)
-                        }
-                    };
-                if let Err(e) = self.notifier.show(&message).await {
-                    warn!("can't confirm the report on screen: {e}");
-                }
-            }
-            _ => {}
-        }
-    }
-
-    async fn show_step(&mut self, message: notify::Message, next: Open) {
-        match self.notifier.show(&message).await {
-            Ok(id) => self.open = Some(Open { id, ..next }),
-            Err(e) => {
-                warn!("can't show a notification: {e}");
-                self.open = None;
-            }
-        }
-    }
-
     async fn on_server_change(&mut self, up: bool) {
         let now = clock::now();
         if up {
@@ -396,69 +303,6 @@ impl Daemon {
                 self.server = None;
             }
         }
-    }
-
-    fn reload(&mut self) -> Result<String, String> {
-        let settings = config::load(&self.which).map_err(|e| e.to_string())?;
-        for w in &settings.warnings {
-            warn!("{w}");
-        }
-        self.planner.reload(settings.rules.clone(), settings.catalog.clone());
-        let from = settings.files.last().map(|p| p.display().to_string()).unwrap_or_default();
-        self.settings = settings;
-        info!("reloaded the config from {from}");
-        Ok(format!("reloaded {from}"))
-    }
-
-    async fn handle(&mut self, request: Request) -> Result<Reply, String> {
-        let now = clock::now();
-        let zone = self.planner.rules.zone;
-        let reply = match request {
-            Request::Status => return Ok(Reply::Status(Box::new(self.status(now).await))),
-            Request::Pause(seconds) => {
-                let until = match seconds {
-                    Some(s) => {
-                        now + chrono::Duration::seconds(
-                            i64::try_from(s).unwrap_or(i64::MAX).min(366 * 86_400),
-                        )
-                    }
-                    None => next_day_begins(&zone, self.planner.rules.limits.day_starts, now),
-                };
-                self.planner.pause(until);
-                Reply::Done(format!("paused until {}", zone.format(until, "%a %Y-%m-%d %H:%M")))
-            }
-            Request::Resume => {
-                self.planner.resume(now);
-                Reply::Done("resumed".to_owned())
-            }
-            Request::Snooze(seconds) => {
-                let until =
-                    now + chrono::Duration::seconds(i64::try_from(seconds).unwrap_or(i64::MAX).min(86_400));
-                self.planner.snooze(None, until);
-                if let Some(open) = self.open.clone().filter(|o| o.stage == Stage::Reminder) {
-                    self.finish(Some(Outcome::Snoozed), now);
-                    let _ = self.notifier.close(open.id).await;
-                }
-                Reply::Done(format!("snoozed until {}", zone.format(until, "%H:%M")))
-            }
-            Request::Reload => Reply::Done(self.reload()?),
-            Request::Log { area, severity, note } => {
-                let area: Area = area.parse()?;
-                let severity = u8::try_from(severity)
-                    .ok()
-                    .filter(|s| *s <= 10)
-                    .ok_or_else(|| format!("severity must be from 0 to 10, got {severity}"))?;
-                let note = crate::commands::log::check_note(&note)?;
-                let id = self
-                    .store
-                    .log_discomfort(now, area, severity, note.as_deref(), "cli", now)
-                    .map_err(|e| format!("can't store the report: {e:#}"))?;
-                info!("logged {area} discomfort {severity}/10 (report {id})");
-                Reply::Logged(id)
-            }
-        };
-        self.save(now);
-        Ok(reply)
     }
 
     /// Tells status bars when something they show changed.

@@ -1,0 +1,75 @@
+//! The D-Bus control requests (status, pause, resume, snooze, reload, log) and what they do.
+
+use super::Daemon;
+use super::conversation::Stage;
+use crate::adapters::clock;
+use crate::adapters::control::{Reply, Request};
+use crate::config;
+use crate::core::schedule::next_day_begins;
+use crate::core::{Area, Outcome};
+use tracing::{info, warn};
+
+impl Daemon {
+    pub(super) fn reload(&mut self) -> Result<String, String> {
+        let settings = config::load(&self.which).map_err(|e| e.to_string())?;
+        for w in &settings.warnings {
+            warn!("{w}");
+        }
+        self.planner.reload(settings.rules.clone(), settings.catalog.clone());
+        let from = settings.files.last().map(|p| p.display().to_string()).unwrap_or_default();
+        self.settings = settings;
+        info!("reloaded the config from {from}");
+        Ok(format!("reloaded {from}"))
+    }
+
+    pub(super) async fn handle(&mut self, request: Request) -> Result<Reply, String> {
+        let now = clock::now();
+        let zone = self.planner.rules.zone;
+        let reply = match request {
+            Request::Status => return Ok(Reply::Status(Box::new(self.status(now).await))),
+            Request::Pause(seconds) => {
+                let until = match seconds {
+                    Some(s) => {
+                        now + chrono::Duration::seconds(
+                            i64::try_from(s).unwrap_or(i64::MAX).min(366 * 86_400),
+                        )
+                    }
+                    None => next_day_begins(&zone, self.planner.rules.limits.day_starts, now),
+                };
+                self.planner.pause(until);
+                Reply::Done(format!("paused until {}", zone.format(until, "%a %Y-%m-%d %H:%M")))
+            }
+            Request::Resume => {
+                self.planner.resume(now);
+                Reply::Done("resumed".to_owned())
+            }
+            Request::Snooze(seconds) => {
+                let until =
+                    now + chrono::Duration::seconds(i64::try_from(seconds).unwrap_or(i64::MAX).min(86_400));
+                self.planner.snooze(None, until);
+                if let Some(open) = self.open.clone().filter(|o| o.stage == Stage::Reminder) {
+                    self.finish(Some(Outcome::Snoozed), now);
+                    let _ = self.notifier.close(open.id).await;
+                }
+                Reply::Done(format!("snoozed until {}", zone.format(until, "%H:%M")))
+            }
+            Request::Reload => Reply::Done(self.reload()?),
+            Request::Log { area, severity, note } => {
+                let area: Area = area.parse()?;
+                let severity = u8::try_from(severity)
+                    .ok()
+                    .filter(|s| *s <= 10)
+                    .ok_or_else(|| format!("severity must be from 0 to 10, got {severity}"))?;
+                let note = crate::commands::log::check_note(&note)?;
+                let id = self
+                    .store
+                    .log_discomfort(now, area, severity, note.as_deref(), "cli", now)
+                    .map_err(|e| format!("can't store the report: {e:#}"))?;
+                info!("logged {area} discomfort {severity}/10 (report {id})");
+                Reply::Logged(id)
+            }
+        };
+        self.save(now);
+        Ok(reply)
+    }
+}
