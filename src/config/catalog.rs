@@ -4,7 +4,7 @@
 use super::error::{ConfigError, Source};
 use super::fields::{Doc, parse_duration};
 use super::raw::{List, RawCatalog, RawEntry};
-use crate::core::{Area, Catalog, Entry, Kind};
+use crate::core::{Area, Catalog, Entry, Kind, Symptom};
 use std::path::PathBuf;
 use std::time::Duration;
 use toml::Spanned;
@@ -142,7 +142,15 @@ fn entry(doc: &Doc, item: &Spanned<RawEntry>) -> Result<Entry, ConfigError> {
     if self_mobilisation && areas.contains(&Area::Neck) {
         return Err(doc.error(raw.id.span(), format!("entry \"{id}\": self-mobilisation is never suggested for the neck; remove \"neck\" from its areas")));
     }
-    Ok(Entry { id, title, kinds, areas, duration, steps, cautions, source, self_mobilisation })
+    let mut avoid_with = Vec::new();
+    for a in raw.avoid_with.as_ref().map(|l| l.get_ref().clone()).unwrap_or_default() {
+        avoid_with.push(
+            a.get_ref()
+                .parse::<Symptom>()
+                .map_err(|why| doc.error(a.span(), format!("entry \"{id}\": {why}")))?,
+        );
+    }
+    Ok(Entry { id, title, kinds, areas, duration, steps, cautions, source, self_mobilisation, avoid_with })
 }
 
 fn check_text(

@@ -2,6 +2,7 @@
 //! into typed settings. Parsing is pure (text in, settings or an error out); only `load`
 //! touches the file system.
 
+pub mod care;
 mod catalog;
 pub mod error;
 pub mod fields;
@@ -12,6 +13,7 @@ pub use error::{ConfigError, Source};
 use crate::core::limits::ExerciseCap;
 use crate::core::schedule::WEEKDAYS;
 use crate::core::{Catalog, Kind, LimitRules, Rules, TimeRange, WeekHours, Zone};
+use care::{Care, CarePart};
 use chrono::NaiveTime;
 use fields::{At, Doc, show_duration};
 use raw::RawConfig;
@@ -30,6 +32,7 @@ pub struct Settings {
     pub rules: Rules,
     pub catalog: Catalog,
     pub notifications: Notifications,
+    pub care: Care,
     /// The files read, default first.
     pub files: Vec<PathBuf>,
     /// Things that are allowed but probably not meant.
@@ -165,6 +168,7 @@ struct Partial {
     pop_gap: Option<At<Duration>>,
     snooze: Option<At<Duration>>,
     expire: Option<At<Duration>>,
+    care: CarePart,
 }
 
 const SEC: Duration = Duration::from_secs(1);
@@ -226,6 +230,7 @@ impl Partial {
         let n = &raw.notifications;
         p.snooze = doc.duration(&n.snooze, "notifications.snooze", SEC, hours(4))?;
         p.expire = doc.duration(&n.expire, "notifications.expire", SEC, hours(1))?;
+        p.care = CarePart::read(doc, &raw.care)?;
         Ok(p)
     }
 
@@ -249,6 +254,7 @@ impl Partial {
             snooze,
             expire
         );
+        self.care.overlay(top.care);
         for (i, day) in top.hours.into_iter().enumerate() {
             if day.is_some() {
                 self.hours[i] = day;
@@ -365,10 +371,12 @@ impl Partial {
             limits,
             back_off_after: get(&self.back_off_after, user, "limits.back_off_after")?,
         };
+        let care = self.care.finish(user)?;
         Ok(Settings {
             rules,
             catalog,
             notifications,
+            care,
             files: sources.iter().map(|s| s.path.clone()).collect(),
             warnings,
         })

@@ -21,6 +21,8 @@ pub struct RawConfig {
     pub limits: RawLimits,
     #[serde(default)]
     pub notifications: RawNotifications,
+    #[serde(default)]
+    pub care: super::care::RawCare,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -105,6 +107,7 @@ pub struct RawEntry {
     pub cautions: Option<List>,
     pub source: Option<Str>,
     pub self_mobilisation: Option<bool>,
+    pub avoid_with: Option<List>,
     /// Hides a built-in entry of the same id.
     pub disabled: Option<bool>,
 }

@@ -307,3 +307,24 @@ fn huge_and_binary_files_are_refused_before_parsing() {
     let e = load(&ConfigPath::Explicit(missing.clone())).unwrap_err();
     assert!(e.headline().starts_with(&format!("{}: can't read it: ", missing.display())), "{e}");
 }
+
+#[test]
+fn care_defaults_match_the_core_and_user_values_are_checked() {
+    let s = settings("");
+    assert_eq!(s.care.rules, crate::core::CareRules::default(), "default.toml and CareRules agree");
+    assert_eq!(s.care.link, None);
+    let s = settings("[care]\nrecurrence_days = 3\nlink = \"https://physio.example/book\"\n");
+    assert_eq!(s.care.rules.recurrence_days, 3);
+    assert_eq!(s.care.rules.severe, 7, "the rest stays default");
+    assert_eq!(s.care.link.as_deref(), Some("https://physio.example/book"));
+    assert_eq!(
+        error("[care]\nsevere = 11\n"),
+        format!("{USER}:2:10: `care.severe` must be a whole number from 5 to 10, got 11")
+    );
+    assert!(
+        error("[care]\nlink = \"javascript:alert(1)\"\n")
+            .contains("`care.link` must be an http:// or https:// address")
+    );
+    assert!(error("[care]\nrepeat_after = \"-1d\"\n").contains("durations can't be negative"));
+    assert!(error("[care]\nseverity = 7\n").contains("unknown field `severity`"));
+}

@@ -2,8 +2,10 @@
 //! kind, never repeating one too soon, never past an exercise's own cap.
 
 use super::area::Area;
+use super::care::Adapt;
 use super::kind::Kind;
 use super::limits::{self, LimitRules, LimitState};
+use super::symptom::Symptom;
 use super::zone::Zone;
 use chrono::{DateTime, Utc};
 use std::time::Duration;
@@ -20,6 +22,8 @@ pub struct Entry {
     pub source: String,
     /// Upper-back self-mobilisation (the "pop"): capped by `limits.self_mobilisation`.
     pub self_mobilisation: bool,
+    /// Not suggested while one of its areas has a recent report with one of these symptoms.
+    pub avoid_with: Vec<Symptom>,
 }
 
 impl Entry {
@@ -31,6 +35,14 @@ impl Entry {
             body.push_str(&self.cautions.join(" "));
         }
         body
+    }
+
+    /// Whether recent reports allow suggesting it at all.
+    pub fn suits(&self, adapt: &Adapt) -> bool {
+        let targets = |area: &Area| self.areas.contains(area);
+        !(self.self_mobilisation && adapt.no_self_mobilisation)
+            && !adapt.paused.iter().any(targets)
+            && !adapt.avoid.iter().any(|(area, symptom)| targets(area) && self.avoid_with.contains(symptom))
     }
 }
 
@@ -48,8 +60,9 @@ impl Catalog {
         self.entries.iter().filter(move |e| e.kinds.contains(&kind))
     }
 
-    /// The entry to suggest for a `kind` reminder at `now`: among those the limits allow, the
-    /// one shown longest ago (never shown counts as oldest; ties keep catalogue order). If
+    /// The entry to suggest for a `kind` reminder at `now`: among those recent reports allow
+    /// (`adapt`) and the limits allow, one for a recently reported area if there is one, else
+    /// the one shown longest ago (never shown counts as oldest; ties keep catalogue order). If
     /// rotation rules out everything, the least recent one that no cap forbids is used, so a
     /// small user catalogue still gets reminders.
     pub fn choose(
@@ -59,17 +72,22 @@ impl Catalog {
         state: &LimitState,
         zone: &Zone,
         now: DateTime<Utc>,
+        adapt: &Adapt,
     ) -> Option<&Entry> {
-        let last = |e: &Entry| state.last_by_entry.get(&e.id).copied();
+        let last = |e: &&Entry| state.last_by_entry.get(&e.id).copied();
+        let suits = || self.for_kind(kind).filter(|e| e.suits(adapt));
         let allowed =
             |e: &&Entry| limits::check_exercise(rules, state, zone, &e.id, e.self_mobilisation, now).is_ok();
+        let favoured = |e: &&Entry| e.areas.iter().any(|a| adapt.favoured.contains(a));
         let uncapped = |e: &&Entry| {
             !e.self_mobilisation || limits::check_exercise(rules, state, zone, "", true, now).is_ok()
         };
-        self.for_kind(kind)
+        suits()
             .filter(allowed)
-            .min_by_key(|e| last(e))
-            .or_else(|| self.for_kind(kind).filter(uncapped).min_by_key(|e| last(e)))
+            .filter(favoured)
+            .min_by_key(last)
+            .or_else(|| suits().filter(allowed).min_by_key(last))
+            .or_else(|| suits().filter(uncapped).min_by_key(last))
     }
 }
 
@@ -91,6 +109,7 @@ mod tests {
             cautions: vec![],
             source: "test".into(),
             self_mobilisation,
+            avoid_with: Vec::new(),
         }
     }
 
@@ -117,7 +136,7 @@ mod tests {
         (0..count)
             .map(|i| {
                 let now = start + Delta::minutes(step * i as i64);
-                let e = catalog.choose(kind, &r, &state, &UTC, now).unwrap();
+                let e = catalog.choose(kind, &r, &state, &UTC, now, &Adapt::default()).unwrap();
                 state.record(kind, Some(&e.id), e.self_mobilisation, now);
                 e.id.clone()
             })
@@ -153,5 +172,29 @@ mod tests {
             ids.iter().enumerate().filter(|(_, id)| *id == "pop").map(|(i, _)| i).collect();
         // 08:00 and then not before 11:00 (3 h), and at most twice per day.
         assert_eq!(pops, vec![0, 3]);
+    }
+
+    #[test]
+    fn recent_reports_steer_the_choice() {
+        let mut neck_turn = entry("neck-turn", &[Kind::Stretch], false);
+        neck_turn.avoid_with = vec![Symptom::Tingling];
+        let mut wrist = entry("wrist", &[Kind::Stretch], false);
+        wrist.areas = vec![Area::Wrists];
+        let mut pop = entry("pop", &[Kind::Stretch], true);
+        pop.areas = vec![Area::UpperBack];
+        let c = Catalog { entries: vec![neck_turn, pop, wrist] };
+        let (r, state, now) =
+            (rules(), LimitState::default(), Utc.with_ymd_and_hms(2026, 2, 2, 9, 0, 0).unwrap());
+        let pick =
+            |adapt: &Adapt| c.choose(Kind::Stretch, &r, &state, &UTC, now, adapt).map(|e| e.id.clone());
+        assert_eq!(pick(&Adapt::default()).as_deref(), Some("neck-turn"));
+        let favour_wrists = Adapt { favoured: vec![Area::Wrists], ..Default::default() };
+        assert_eq!(pick(&favour_wrists).as_deref(), Some("wrist"));
+        let tingling = Adapt { avoid: vec![(Area::Neck, Symptom::Tingling)], ..Default::default() };
+        assert_eq!(pick(&tingling).as_deref(), Some("pop"));
+        let no_pop = Adapt { no_self_mobilisation: true, ..tingling.clone() };
+        assert_eq!(pick(&no_pop).as_deref(), Some("wrist"));
+        let everything_paused = Adapt { paused: vec![Area::Wrists], ..no_pop };
+        assert_eq!(pick(&everything_paused), None, "nothing suits: the planner falls back to a plain cue");
     }
 }

@@ -2,6 +2,7 @@
 //! fires, which is held back and why, and when to look again. The daemon and `postured plan`
 //! drive the same code; neither the planner nor anything it calls reads a clock.
 
+use super::care::{Adapt, CareState};
 use super::catalog::Catalog;
 use super::kind::Kind;
 use super::limits::{self, HoldReason, LimitRules, LimitState};
@@ -106,6 +107,9 @@ pub struct PlannerState {
     pub limits: LimitState,
     pub ignored_in_a_row: u32,
     pub back_off_until: Option<DateTime<Utc>>,
+    /// Care advice given and the user's answers to it.
+    #[serde(default)]
+    pub care: CareState,
 }
 
 #[derive(Debug, Clone)]
@@ -113,11 +117,13 @@ pub struct Planner {
     pub rules: Rules,
     pub catalog: Catalog,
     pub state: PlannerState,
+    /// What recent discomfort reports change about suggestions; the caller keeps it current.
+    pub adapt: Adapt,
 }
 
 impl Planner {
     pub fn new(rules: Rules, catalog: Catalog, state: PlannerState) -> Self {
-        Planner { rules, catalog, state }
+        Planner { rules, catalog, state, adapt: Adapt::default() }
     }
 
     /// The interval of `kind` at `now`, stretched while back-off is on.
@@ -212,7 +218,8 @@ impl Planner {
 
     fn fire(&mut self, kind: Kind, now: DateTime<Utc>) -> Reminder {
         let rules = &self.rules;
-        let entry = self.catalog.choose(kind, &rules.limits, &self.state.limits, &rules.zone, now);
+        let entry =
+            self.catalog.choose(kind, &rules.limits, &self.state.limits, &rules.zone, now, &self.adapt);
         let reminder = match entry {
             Some(e) => Reminder {
                 at: now,

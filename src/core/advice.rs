@@ -1,0 +1,99 @@
+//! What care advice says: calm, short, the reason in plain words, who can help, and a line
+//! saying it is not medical advice. Never a diagnosis.
+
+use super::area::Area;
+use super::care::{Finding, Reason};
+
+pub const NOT_MEDICAL: &str = "postured is not medical advice; it only points you to people who can help.";
+
+/// Who to see for routine advice about `area`.
+fn who(area: Area) -> &'static str {
+    match area {
+        Area::Eyes => "an optometrist or doctor",
+        _ => "a physical therapist, chiropractor or doctor",
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+}
+
+/// The summary and body of a care notification (and of the terminal's advice after `log`).
+pub fn text(f: &Finding) -> (String, String) {
+    let why = capitalise(&f.why);
+    let (summary, advice) = match f.reason {
+        Reason::WarningNow => (
+            "Please get medical help now".to_owned(),
+            format!(
+                "You logged {}. With these, don't wait: call your local emergency number or an urgent care service now. No stretches for now.",
+                f.why
+            ),
+        ),
+        Reason::WarningToday => (
+            "Please contact a doctor today".to_owned(),
+            format!(
+                "You logged {}. That is worth a doctor's look today, before more stretching. Stretches for the {} are paused for now.",
+                f.why,
+                f.area.words()
+            ),
+        ),
+        Reason::Severe => (
+            "Go gently today".to_owned(),
+            format!(
+                "{why}. Rest the area and keep moves small. If it is not easing within a few days, or it stops you doing everyday things, see {}.",
+                who(f.area)
+            ),
+        ),
+        Reason::Recurrence => (
+            "Worth seeing someone about it".to_owned(),
+            format!("{why}. {} can look at what keeps bringing it back.", capitalise(who(f.area))),
+        ),
+        Reason::Worsening => (
+            "Worth getting it checked".to_owned(),
+            format!("{why}. {} can find out why it is getting worse.", capitalise(who(f.area))),
+        ),
+        Reason::Persistence => (
+            "Time to get it looked at".to_owned(),
+            format!(
+                "{why}. Most discomfort like this settles within a few weeks; {} can help with what hasn't.",
+                who(f.area)
+            ),
+        ),
+    };
+    (summary, format!("{advice}\n{NOT_MEDICAL}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::Symptom;
+
+    fn f(reason: Reason, area: Area, why: &str) -> Finding {
+        Finding { area, reason, report: 1, why: why.into(), symptoms: vec![Symptom::Chest] }
+    }
+
+    #[test]
+    fn every_message_gives_the_reason_who_can_help_and_the_note() {
+        let (s, b) = text(&f(
+            Reason::Recurrence,
+            Area::UpperBack,
+            "upper back discomfort logged on 5 of the last 14 days",
+        ));
+        assert_eq!(s, "Worth seeing someone about it");
+        assert!(b.starts_with("Upper back discomfort logged on 5 of the last 14 days. A physical therapist, chiropractor or doctor"), "{b}");
+        assert!(b.ends_with(NOT_MEDICAL));
+        let (_, b) =
+            text(&f(Reason::Worsening, Area::Eyes, "eyes discomfort rose from 3/10 to 6/10 over 5 days"));
+        assert!(b.contains("An optometrist or doctor"), "{b}");
+        let (s, b) =
+            text(&f(Reason::WarningNow, Area::Neck, "chest pain or breathlessness with neck discomfort"));
+        assert_eq!(s, "Please get medical help now");
+        assert!(b.contains("emergency number") && b.contains("No stretches"), "{b}");
+        for reason in [Reason::Severe, Reason::Persistence, Reason::WarningToday] {
+            let (_, b) = text(&f(reason, Area::Neck, "neck discomfort"));
+            assert!(b.ends_with(NOT_MEDICAL) && b.len() < 400, "{b}");
+            assert!(!b.to_lowercase().contains("diagnos"), "{b}");
+        }
+    }
+}

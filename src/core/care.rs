@@ -1,0 +1,341 @@
+//! Care rules: when logged discomfort should point to a professional (warning signs, a severe
+//! report, worsening, recurrence, persistence), and which advice is due now under its own limits.
+
+use super::area::Area;
+use super::symptom::{self, Symptom, Urgency};
+use super::zone::Zone;
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The thresholds, from `[care]` in the config (defaults and their grounds in default.toml).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CareRules {
+    /// Reports below this severity do not count towards recurrence, persistence or worsening.
+    pub counts_from: u8,
+    /// Recurrence: reports in one area on this many distinct days…
+    pub recurrence_days: u32,
+    /// …within this window.
+    pub recurrence_window: Duration,
+    /// Persistence: one area reported across longer than this without easing.
+    pub persistence: Duration,
+    /// Worsening: a rise of this many points…
+    pub worsening_step: u8,
+    /// …from the first to the latest report within this window (at least three reports).
+    pub worsening_window: Duration,
+    /// One report at or above this is severe.
+    pub severe: u8,
+    /// Routine advice for the same area is not repeated within this, unless the reason is
+    /// stronger than last time.
+    pub repeat_after: Duration,
+    /// "I've booked or seen someone" quiets routine advice for that area this long.
+    pub booked_quiet: Duration,
+    /// "Remind me later" brings routine advice back after this.
+    pub remind_later: Duration,
+    /// After a warning sign, that area gets no stretches, and no one gets the upper-back
+    /// self-mobilisation, for this long.
+    pub warning_pause: Duration,
+}
+
+impl Default for CareRules {
+    fn default() -> Self {
+        CareRules {
+            counts_from: 2,
+            recurrence_days: 5,
+            recurrence_window: Duration::days(14),
+            persistence: Duration::days(28),
+            worsening_step: 2,
+            worsening_window: Duration::days(14),
+            severe: 7,
+            repeat_after: Duration::days(7),
+            booked_quiet: Duration::days(28),
+            remind_later: Duration::days(1),
+            warning_pause: Duration::hours(48),
+        }
+    }
+}
+
+/// A discomfort report as the rules see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Logged {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub area: Area,
+    pub severity: u8,
+    pub symptoms: Vec<Symptom>,
+}
+
+/// Why care advice was given. Ordered from weakest to strongest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    Severe,
+    Recurrence,
+    Worsening,
+    Persistence,
+    /// A warning sign: contact a doctor today.
+    WarningToday,
+    /// A warning sign: seek urgent help now.
+    WarningNow,
+}
+
+impl Reason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Severe => "severe",
+            Reason::Recurrence => "recurrence",
+            Reason::Worsening => "worsening",
+            Reason::Persistence => "persistence",
+            Reason::WarningToday => "warning_today",
+            Reason::WarningNow => "warning_now",
+        }
+    }
+
+    pub fn is_warning(self) -> bool {
+        matches!(self, Reason::WarningToday | Reason::WarningNow)
+    }
+}
+
+/// One piece of care advice the reports call for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub area: Area,
+    pub reason: Reason,
+    /// The report that triggered it: the one with the warning sign, or the latest counted.
+    pub report: i64,
+    /// The reason in plain words: "neck discomfort logged on 5 of the last 14 days".
+    pub why: String,
+    pub symptoms: Vec<Symptom>,
+}
+
+/// A severe report still calls for advice this long after it was logged (so advice held by
+/// quiet hours or a stopped daemon is not lost).
+const SEVERE_FRESH: Duration = Duration::days(2);
+/// An episode ends after this long without a counted report in the area.
+const EPISODE_GAP: Duration = Duration::days(30);
+/// How far back the rules ever look; callers load this much history.
+pub const LOOKBACK: Duration = Duration::days(400);
+
+/// Everything the reports call for at `now`: a finding per report with a warning sign (within
+/// the warning pause), and per area the strongest routine reason that holds.
+pub fn assess(rules: &CareRules, reports: &[Logged], zone: &Zone, now: DateTime<Utc>) -> Vec<Finding> {
+    let mut past: Vec<&Logged> = reports.iter().filter(|r| r.at <= now).collect();
+    past.sort_by_key(|r| (r.at, r.id));
+    let mut findings = Vec::new();
+    for r in past.iter().filter(|r| now - r.at < rules.warning_pause) {
+        if let Some(urgency) = symptom::most_urgent(&r.symptoms) {
+            let reason = match urgency {
+                Urgency::Now => Reason::WarningNow,
+                Urgency::Today => Reason::WarningToday,
+            };
+            let why = format!("{} with {} discomfort", symptom::list_words(&r.symptoms), r.area.words());
+            findings.push(Finding { area: r.area, reason, report: r.id, why, symptoms: r.symptoms.clone() });
+        }
+    }
+    for area in Area::ALL {
+        let mine: Vec<&Logged> = past.iter().copied().filter(|r| r.area == area).collect();
+        let routine = [
+            persistence(rules, &mine, now),
+            worsening(rules, &mine, now),
+            recurrence(rules, &mine, zone, now),
+            severe(rules, &mine, now),
+        ];
+        if let Some(f) = routine.into_iter().flatten().next() {
+            findings.push(f);
+        }
+    }
+    findings
+}
+
+fn finding(area: Area, reason: Reason, report: &Logged, why: String) -> Option<Finding> {
+    Some(Finding { area, reason, report: report.id, why, symptoms: Vec::new() })
+}
+
+fn severe(rules: &CareRules, mine: &[&Logged], now: DateTime<Utc>) -> Option<Finding> {
+    let r = mine.iter().rev().find(|r| now - r.at < SEVERE_FRESH && r.severity >= rules.severe)?;
+    finding(r.area, Reason::Severe, r, format!("{} discomfort logged at {}/10", r.area.words(), r.severity))
+}
+
+fn recurrence(rules: &CareRules, mine: &[&Logged], zone: &Zone, now: DateTime<Utc>) -> Option<Finding> {
+    let counted: Vec<&&Logged> = mine
+        .iter()
+        .filter(|r| r.severity >= rules.counts_from && now - r.at < rules.recurrence_window)
+        .collect();
+    let days: BTreeSet<_> = counted.iter().map(|r| zone.date(r.at)).collect();
+    let last = counted.last()?;
+    (days.len() as u32 >= rules.recurrence_days).then_some(())?;
+    let why = format!(
+        "{} discomfort logged on {} of the last {} days",
+        last.area.words(),
+        days.len(),
+        rules.recurrence_window.num_days()
+    );
+    finding(last.area, Reason::Recurrence, last, why)
+}
+
+fn worsening(rules: &CareRules, mine: &[&Logged], now: DateTime<Utc>) -> Option<Finding> {
+    let window: Vec<&&Logged> = mine.iter().filter(|r| now - r.at < rules.worsening_window).collect();
+    let (first, last) = (window.first()?, window.last()?);
+    if window.len() < 3
+        || last.severity < rules.counts_from
+        || last.severity < first.severity + rules.worsening_step
+    {
+        return None;
+    }
+    let days = (last.at - first.at).num_days().max(1);
+    let why = format!(
+        "{} discomfort rose from {}/10 to {}/10 over {days} day{}",
+        last.area.words(),
+        first.severity,
+        last.severity,
+        if days == 1 { "" } else { "s" }
+    );
+    finding(last.area, Reason::Worsening, last, why)
+}
+
+fn persistence(rules: &CareRules, mine: &[&Logged], now: DateTime<Utc>) -> Option<Finding> {
+    let counted: Vec<&&Logged> = mine.iter().filter(|r| r.severity >= rules.counts_from).collect();
+    let last = counted.last()?;
+    if now - last.at >= EPISODE_GAP {
+        return None; // that episode is over
+    }
+    let mut first = last;
+    for pair in counted.windows(2).rev() {
+        if pair[1].at - pair[0].at >= EPISODE_GAP {
+            break;
+        }
+        first = &pair[0];
+    }
+    let span = last.at - first.at;
+    let eased = last.severity + rules.worsening_step <= first.severity;
+    if span <= rules.persistence || eased {
+        return None;
+    }
+    let why =
+        format!("{} discomfort logged over {} weeks without easing", last.area.words(), span.num_weeks());
+    finding(last.area, Reason::Persistence, last, why)
+}
+
+/// What care advice was given, and what the user said to it; persisted with the planner state.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CareState {
+    /// The last routine advice per area: when, and for which reason.
+    pub given: BTreeMap<Area, (DateTime<Utc>, Reason)>,
+    /// "I've booked or seen someone": routine advice for the area is quiet until then.
+    pub booked_until: BTreeMap<Area, DateTime<Utc>>,
+    /// "Remind me later".
+    pub later_until: BTreeMap<Area, DateTime<Utc>>,
+    /// Reports whose warning-sign advice was shown: each is shown once.
+    pub warned: BTreeSet<i64>,
+}
+
+/// How many warned report ids are remembered; far more than a warning pause can hold.
+const KEEP_WARNED: usize = 200;
+
+impl CareState {
+    /// The findings to show now. Warning signs pass every limit (only each report's own once);
+    /// routine advice waits out "booked", "later" and its repeat limit, unless it got stronger.
+    pub fn due(&self, rules: &CareRules, findings: &[Finding], now: DateTime<Utc>) -> Vec<Finding> {
+        findings
+            .iter()
+            .filter(|f| {
+                if f.reason.is_warning() {
+                    return !self.warned.contains(&f.report);
+                }
+                let quiet = |m: &BTreeMap<Area, DateTime<Utc>>| m.get(&f.area).is_some_and(|u| *u > now);
+                if quiet(&self.booked_until) || quiet(&self.later_until) {
+                    return false;
+                }
+                match self.given.get(&f.area) {
+                    Some((at, reason)) => now >= *at + rules.repeat_after || f.reason > *reason,
+                    None => true,
+                }
+            })
+            .cloned()
+            .collect()
+    }
+
+    pub fn gave(&mut self, f: &Finding, now: DateTime<Utc>) {
+        if f.reason.is_warning() {
+            self.warned.insert(f.report);
+            while self.warned.len() > KEEP_WARNED {
+                self.warned.pop_first();
+            }
+        } else {
+            self.given.insert(f.area, (now, f.reason));
+            self.later_until.remove(&f.area);
+        }
+    }
+
+    pub fn booked(&mut self, rules: &CareRules, area: Area, now: DateTime<Utc>) {
+        self.booked_until.insert(area, now + rules.booked_quiet);
+        self.later_until.remove(&area);
+    }
+
+    /// Brings the advice back after `remind_later`, whatever its repeat limit says.
+    pub fn later(&mut self, rules: &CareRules, area: Area, now: DateTime<Utc>) {
+        self.later_until.insert(area, now + rules.remind_later);
+        self.given.remove(&area);
+    }
+
+    /// The next instant a quieted or rate-limited piece of advice may become due again.
+    pub fn next_change(&self, rules: &CareRules, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let given = self.given.values().map(|(at, _)| *at + rules.repeat_after);
+        given
+            .chain(self.booked_until.values().copied())
+            .chain(self.later_until.values().copied())
+            .filter(|t| *t > now)
+            .min()
+    }
+
+    pub fn prune(&mut self, now: DateTime<Utc>) {
+        self.booked_until.retain(|_, u| *u > now);
+        self.later_until.retain(|_, u| *u > now);
+    }
+}
+
+/// What recent reports change about suggestions.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Adapt {
+    /// Areas reported lately, most recent first: stretches for them are preferred.
+    pub favoured: Vec<Area>,
+    /// Symptoms reported lately per area: entries that list one in `avoid_with` are skipped.
+    pub avoid: Vec<(Area, Symptom)>,
+    /// Areas with a warning sign within the warning pause: no stretches for them.
+    pub paused: Vec<Area>,
+    /// No upper-back self-mobilisation: after a severe upper-back report or any warning sign.
+    pub no_self_mobilisation: bool,
+}
+
+/// How far back suggestions adapt to reports.
+pub const ADAPT_WINDOW: Duration = Duration::days(7);
+
+pub fn adapt(rules: &CareRules, reports: &[Logged], now: DateTime<Utc>) -> Adapt {
+    let mut recent: Vec<&Logged> =
+        reports.iter().filter(|r| r.at <= now && now - r.at < ADAPT_WINDOW).collect();
+    recent.sort_by_key(|r| std::cmp::Reverse((r.at, r.id)));
+    let mut a = Adapt::default();
+    for r in &recent {
+        if r.severity >= rules.counts_from && !a.favoured.contains(&r.area) {
+            a.favoured.push(r.area);
+        }
+        for s in &r.symptoms {
+            if !a.avoid.contains(&(r.area, *s)) {
+                a.avoid.push((r.area, *s));
+            }
+        }
+        let warning = !r.symptoms.is_empty() && now - r.at < rules.warning_pause;
+        if warning && !a.paused.contains(&r.area) {
+            a.paused.push(r.area);
+        }
+        if warning || (r.area == Area::UpperBack && r.severity >= rules.severe) {
+            a.no_self_mobilisation = true;
+        }
+    }
+    a
+}
+
+#[cfg(test)]
+#[path = "care_tests.rs"]
+mod tests;

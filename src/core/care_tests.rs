@@ -1,0 +1,207 @@
+use super::*;
+use chrono::TimeZone;
+
+const UTC: Zone = Zone::Named(chrono_tz::UTC);
+
+fn day(d: i64, hour: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 1, hour, 0, 0).unwrap() + Duration::days(d)
+}
+
+fn report(id: i64, at: DateTime<Utc>, area: Area, severity: u8) -> Logged {
+    Logged { id, at, area, severity, symptoms: Vec::new() }
+}
+
+/// One report per listed day at 10:00, in `area`, with the given severities.
+fn series(area: Area, days_and_severities: &[(i64, u8)]) -> Vec<Logged> {
+    days_and_severities
+        .iter()
+        .enumerate()
+        .map(|(i, (d, s))| report(i as i64 + 1, day(*d, 10), area, *s))
+        .collect()
+}
+
+fn reasons(reports: &[Logged], now: DateTime<Utc>) -> Vec<(Area, Reason)> {
+    assess(&CareRules::default(), reports, &UTC, now).iter().map(|f| (f.area, f.reason)).collect()
+}
+
+#[test]
+fn recurrence_fires_at_five_days_in_fourteen_not_at_four() {
+    let four = series(Area::UpperBack, &[(0, 3), (2, 3), (4, 3), (6, 3)]);
+    assert_eq!(reasons(&four, day(6, 12)), []);
+    let five = series(Area::UpperBack, &[(0, 3), (2, 3), (4, 3), (6, 3), (8, 3)]);
+    let found = assess(&CareRules::default(), &five, &UTC, day(8, 12));
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].reason, Reason::Recurrence);
+    assert_eq!(found[0].why, "upper back discomfort logged on 5 of the last 14 days");
+    // Above the threshold as well; and once the first day leaves the window, below again.
+    let six = series(Area::UpperBack, &[(0, 3), (2, 3), (4, 3), (6, 3), (8, 3), (9, 3)]);
+    assert_eq!(reasons(&six, day(9, 12)), [(Area::UpperBack, Reason::Recurrence)]);
+    assert_eq!(reasons(&five, day(14, 11)), []);
+}
+
+#[test]
+fn recurrence_counts_days_not_taps_and_ignores_reports_below_the_counting_severity() {
+    let mut taps = series(Area::Neck, &[(0, 3), (0, 3), (0, 3), (1, 3), (1, 3), (2, 3), (3, 3)]);
+    assert_eq!(reasons(&taps, day(3, 12)), [], "7 reports on 4 days");
+    taps.push(report(99, day(4, 9), Area::Neck, 1));
+    assert_eq!(reasons(&taps, day(4, 12)), [], "a 1/10 does not count");
+    taps.push(report(100, day(4, 11), Area::Neck, 2));
+    assert_eq!(reasons(&taps, day(4, 12)), [(Area::Neck, Reason::Recurrence)]);
+}
+
+#[test]
+fn worsening_needs_a_two_point_rise_over_three_reports() {
+    let one_point = series(Area::Neck, &[(0, 3), (3, 3), (6, 4)]);
+    assert_eq!(reasons(&one_point, day(6, 12)), []);
+    let two_points = series(Area::Neck, &[(0, 3), (3, 3), (6, 5)]);
+    let found = assess(&CareRules::default(), &two_points, &UTC, day(6, 12));
+    assert_eq!(found[0].reason, Reason::Worsening);
+    assert_eq!(found[0].why, "neck discomfort rose from 3/10 to 5/10 over 6 days");
+    let three_points = series(Area::Neck, &[(0, 3), (3, 3), (6, 6)]);
+    assert_eq!(reasons(&three_points, day(6, 12)), [(Area::Neck, Reason::Worsening)]);
+    let two_reports = series(Area::Neck, &[(0, 3), (6, 6)]);
+    assert_eq!(reasons(&two_reports, day(6, 12)), []);
+    let outside_window = series(Area::Neck, &[(0, 3), (10, 3), (15, 5)]);
+    assert_eq!(reasons(&outside_window, day(15, 12)), [], "the 3 from day 0 left the 14-day window");
+}
+
+#[test]
+fn persistence_needs_more_than_four_weeks_without_easing() {
+    let weekly = |last_day: i64, last: u8| {
+        let mut d: Vec<(i64, u8)> = (0..last_day).step_by(7).map(|d| (d, 3)).collect();
+        d.push((last_day, last));
+        series(Area::Shoulders, &d)
+    };
+    assert_eq!(reasons(&weekly(28, 3), day(28, 12)), [], "exactly four weeks");
+    let found = assess(&CareRules::default(), &weekly(29, 3), &UTC, day(29, 12));
+    assert_eq!(found[0].reason, Reason::Persistence);
+    assert_eq!(found[0].why, "shoulders discomfort logged over 4 weeks without easing");
+    assert_eq!(reasons(&weekly(35, 3), day(35, 12)), [(Area::Shoulders, Reason::Persistence)]);
+    // Easing by the meaningful step (3 → 1 is below counting; use 5 → 3) ends it.
+    let eased = series(Area::Shoulders, &[(0, 5), (10, 4), (20, 4), (35, 3)]);
+    assert_eq!(reasons(&eased, day(35, 12)), []);
+    // A month-long gap splits episodes.
+    let split = series(Area::Shoulders, &[(0, 3), (31, 3), (40, 3)]);
+    assert_eq!(reasons(&split, day(40, 12)), []);
+}
+
+#[test]
+fn severity_fires_at_seven_not_six_and_only_while_fresh() {
+    assert_eq!(reasons(&series(Area::LowerBack, &[(0, 6)]), day(0, 12)), []);
+    assert_eq!(reasons(&series(Area::LowerBack, &[(0, 7)]), day(0, 12)), [(Area::LowerBack, Reason::Severe)]);
+    assert_eq!(reasons(&series(Area::LowerBack, &[(0, 8)]), day(0, 12)), [(Area::LowerBack, Reason::Severe)]);
+    assert_eq!(reasons(&series(Area::LowerBack, &[(0, 8)]), day(2, 11)), []);
+}
+
+#[test]
+fn the_strongest_routine_reason_wins_per_area() {
+    let r = series(Area::Neck, &[(0, 3), (2, 3), (4, 4), (6, 5), (8, 8)]);
+    assert_eq!(reasons(&r, day(8, 12)), [(Area::Neck, Reason::Worsening)]);
+}
+
+#[test]
+fn warning_signs_give_advice_at_once_in_two_tiers() {
+    let mut chest = report(7, day(0, 10), Area::UpperBack, 2);
+    chest.symptoms = vec![Symptom::Tingling, Symptom::Chest];
+    let mut fever = report(8, day(0, 11), Area::Neck, 1);
+    fever.symptoms = vec![Symptom::Fever];
+    let found = assess(&CareRules::default(), &[chest, fever], &UTC, day(0, 12));
+    let warnings: Vec<(i64, Reason, &str)> =
+        found.iter().map(|f| (f.report, f.reason, f.why.as_str())).collect();
+    assert_eq!(
+        warnings,
+        [
+            (
+                7,
+                Reason::WarningNow,
+                "numbness or tingling and chest pain or breathlessness with upper back discomfort"
+            ),
+            (8, Reason::WarningToday, "fever with neck discomfort"),
+        ]
+    );
+}
+
+#[test]
+fn warning_signs_pass_every_limit_once_per_report() {
+    let rules = CareRules::default();
+    let mut r = report(3, day(0, 10), Area::Neck, 4);
+    r.symptoms = vec![Symptom::Headache];
+    let mut state = CareState::default();
+    // Booked, told "later" and just advised: none of it quiets a warning sign.
+    state.booked(&rules, Area::Neck, day(0, 9));
+    state.later(&rules, Area::Neck, day(0, 9));
+    state.given.insert(Area::Neck, (day(0, 9), Reason::Persistence));
+    let found = assess(&rules, &[r.clone()], &UTC, day(0, 10));
+    let due = state.due(&rules, &found, day(0, 10));
+    assert_eq!(due.len(), 1);
+    assert_eq!(due[0].reason, Reason::WarningNow);
+    state.gave(&due[0], day(0, 10));
+    assert!(state.due(&rules, &found, day(0, 11)).is_empty(), "shown once per report");
+    let mut again = r;
+    again.id = 4;
+    again.at = day(0, 11);
+    let found = assess(&rules, &[again], &UTC, day(0, 11));
+    assert_eq!(state.due(&rules, &found, day(0, 11)).len(), 1, "a new report with a sign is new advice");
+}
+
+#[test]
+fn routine_advice_is_rate_limited_unless_it_gets_stronger() {
+    let rules = CareRules::default();
+    let mut state = CareState::default();
+    let severe = assess(&rules, &series(Area::Neck, &[(0, 7)]), &UTC, day(0, 12));
+    assert_eq!(state.due(&rules, &severe, day(0, 12)).len(), 1);
+    state.gave(&severe[0], day(0, 12));
+    let again = assess(&rules, &series(Area::Neck, &[(0, 7), (1, 7)]), &UTC, day(1, 12));
+    assert_eq!(state.due(&rules, &again, day(1, 12)), [], "same reason within 7 days");
+    let worse = series(Area::Neck, &[(0, 3), (1, 3), (2, 7)]);
+    let worse = assess(&rules, &worse, &UTC, day(2, 12));
+    assert_eq!(worse[0].reason, Reason::Worsening);
+    assert_eq!(state.due(&rules, &worse, day(2, 12)).len(), 1, "a stronger reason escalates");
+    assert_eq!(state.next_change(&rules, day(1, 12)), Some(day(7, 12)));
+    assert_eq!(state.due(&rules, &again, day(7, 12)).len(), 1, "after 7 days it may come back");
+}
+
+#[test]
+fn booked_quiets_that_area_only_and_later_brings_it_back_after_a_day() {
+    let rules = CareRules::default();
+    let mut state = CareState::default();
+    let mut reports = series(Area::Neck, &[(0, 8)]);
+    reports.push(report(50, day(0, 11), Area::Wrists, 8));
+    let found = assess(&rules, &reports, &UTC, day(0, 12));
+    assert_eq!(found.len(), 2);
+    state.booked(&rules, Area::Neck, day(0, 12));
+    let due: Vec<Area> = state.due(&rules, &found, day(0, 12)).iter().map(|f| f.area).collect();
+    assert_eq!(due, [Area::Wrists]);
+    assert_eq!(found[0].area, Area::Neck);
+    assert!(state.due(&rules, &found[..1], day(27, 12)).is_empty(), "quiet for 28 days");
+    assert_eq!(state.due(&rules, &found[..1], day(28, 12)).len(), 1);
+
+    let mut state = CareState::default();
+    state.gave(&found[1], day(0, 12));
+    state.later(&rules, Area::Wrists, day(0, 12));
+    assert!(state.due(&rules, &found[1..], day(0, 20)).is_empty());
+    assert_eq!(state.due(&rules, &found[1..], day(1, 12)).len(), 1);
+}
+
+#[test]
+fn suggestions_adapt_to_recent_reports() {
+    let rules = CareRules::default();
+    let mut tingling = report(1, day(0, 10), Area::Neck, 4);
+    tingling.symptoms = vec![Symptom::Tingling];
+    let reports =
+        [report(2, day(0, 9), Area::Wrists, 3), tingling, report(3, day(0, 11), Area::UpperBack, 1)];
+    let a = adapt(&rules, &reports, day(1, 9));
+    assert_eq!(a.favoured, [Area::Neck, Area::Wrists], "most recent first; a 1/10 does not count");
+    assert_eq!(a.avoid, [(Area::Neck, Symptom::Tingling)]);
+    assert_eq!(a.paused, [Area::Neck]);
+    assert!(a.no_self_mobilisation, "any warning sign pauses self-mobilisation");
+    let later = adapt(&rules, &reports, day(3, 9));
+    assert_eq!(later.paused, [], "the warning pause is 48 hours");
+    assert!(!later.no_self_mobilisation);
+    assert_eq!(later.avoid, [(Area::Neck, Symptom::Tingling)], "cautions still apply for a week");
+    let severe_back = adapt(&rules, &[report(1, day(0, 9), Area::UpperBack, 7)], day(2, 9));
+    assert!(severe_back.no_self_mobilisation);
+    let moderate_back = adapt(&rules, &[report(1, day(0, 9), Area::UpperBack, 6)], day(2, 9));
+    assert!(!moderate_back.no_self_mobilisation);
+    assert_eq!(adapt(&rules, &reports, day(8, 9)), Adapt::default(), "a week later, back to normal");
+}

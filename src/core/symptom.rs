@@ -1,0 +1,169 @@
+//! The fixed list of symptoms a discomfort report can carry, and how urgently each one points
+//! to care: "seek urgent help now" or "contact a doctor today".
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Symptom {
+    /// Numbness or tingling
+    #[value(alias = "numbness")]
+    Tingling,
+    /// Weakness in an arm or leg (or both legs)
+    Weakness,
+    /// Pain spreading into an arm or leg
+    Spreading,
+    /// Chest pain or breathlessness
+    #[value(alias = "breathlessness")]
+    Chest,
+    /// Fever or feeling very unwell
+    Fever,
+    /// Pain at night or at rest
+    #[value(alias = "rest")]
+    Night,
+    /// Started after a fall or injury
+    #[value(alias = "fall")]
+    Injury,
+    /// Headache or dizziness with neck pain
+    #[value(alias = "dizziness")]
+    Headache,
+    /// Bladder or bowel changes
+    #[value(alias = "bowel")]
+    Bladder,
+    /// Unexplained weight loss
+    WeightLoss,
+}
+
+/// How soon a warning sign should be looked at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Urgency {
+    /// Seek urgent help now.
+    Now,
+    /// Contact a doctor today.
+    Today,
+}
+
+impl Symptom {
+    pub const ALL: [Symptom; 10] = [
+        Symptom::Tingling,
+        Symptom::Weakness,
+        Symptom::Spreading,
+        Symptom::Chest,
+        Symptom::Fever,
+        Symptom::Night,
+        Symptom::Injury,
+        Symptom::Headache,
+        Symptom::Bladder,
+        Symptom::WeightLoss,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Symptom::Tingling => "tingling",
+            Symptom::Weakness => "weakness",
+            Symptom::Spreading => "spreading",
+            Symptom::Chest => "chest",
+            Symptom::Fever => "fever",
+            Symptom::Night => "night",
+            Symptom::Injury => "injury",
+            Symptom::Headache => "headache",
+            Symptom::Bladder => "bladder",
+            Symptom::WeightLoss => "weight-loss",
+        }
+    }
+
+    /// Plain words, for sentences and buttons.
+    pub fn words(self) -> &'static str {
+        match self {
+            Symptom::Tingling => "numbness or tingling",
+            Symptom::Weakness => "weakness",
+            Symptom::Spreading => "pain spreading into an arm or leg",
+            Symptom::Chest => "chest pain or breathlessness",
+            Symptom::Fever => "fever",
+            Symptom::Night => "pain at night or at rest",
+            Symptom::Injury => "pain after a fall or injury",
+            Symptom::Headache => "headache or dizziness",
+            Symptom::Bladder => "bladder or bowel changes",
+            Symptom::WeightLoss => "unexplained weight loss",
+        }
+    }
+
+    /// Chest pain, new weakness, bladder or bowel changes and headache or dizziness with neck
+    /// pain can come from the heart, the spinal cord or the arteries of the neck: those do not
+    /// wait. The rest deserve a doctor's look the same day.
+    pub fn urgency(self) -> Urgency {
+        match self {
+            Symptom::Chest | Symptom::Weakness | Symptom::Bladder | Symptom::Headache => Urgency::Now,
+            _ => Urgency::Today,
+        }
+    }
+}
+
+impl fmt::Display for Symptom {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Symptom {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Symptom::ALL.into_iter().find(|x| x.as_str() == s).ok_or_else(|| {
+            format!("unknown symptom `{s}`; expected one of {}", super::kind::names(&Symptom::ALL))
+        })
+    }
+}
+
+/// Stores a symptom list as "tingling,fever"; unknown names (from a newer version) are skipped.
+pub fn join(symptoms: &[Symptom]) -> String {
+    symptoms.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",")
+}
+
+pub fn split(text: &str) -> Vec<Symptom> {
+    text.split(',').filter_map(|s| s.trim().parse().ok()).collect()
+}
+
+/// The most urgent tier among `symptoms`, if any.
+pub fn most_urgent(symptoms: &[Symptom]) -> Option<Urgency> {
+    symptoms.iter().map(|s| s.urgency()).min()
+}
+
+/// "a, b and c".
+pub fn list_words(symptoms: &[Symptom]) -> String {
+    let words: Vec<&str> = symptoms.iter().map(|s| s.words()).collect();
+    match words.as_slice() {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_tiers_are_as_documented() {
+        for s in Symptom::ALL {
+            assert_eq!(s.as_str().parse::<Symptom>(), Ok(s));
+        }
+        assert_eq!(
+            split(&join(&[Symptom::Chest, Symptom::WeightLoss])),
+            [Symptom::Chest, Symptom::WeightLoss]
+        );
+        assert_eq!(split("tingling,from-the-future"), [Symptom::Tingling]);
+        assert_eq!(most_urgent(&[Symptom::Fever, Symptom::Bladder]), Some(Urgency::Now));
+        assert_eq!(most_urgent(&[Symptom::Tingling]), Some(Urgency::Today));
+        assert_eq!(most_urgent(&[]), None);
+        assert_eq!(
+            list_words(&[Symptom::Fever, Symptom::Night, Symptom::Tingling]),
+            "fever, pain at night or at rest and numbness or tingling"
+        );
+        assert!("elbow-ache".parse::<Symptom>().unwrap_err().contains("expected one of tingling, weakness"));
+    }
+}
