@@ -40,9 +40,11 @@ impl Entry {
     /// Whether recent reports allow suggesting it at all.
     pub fn suits(&self, adapt: &Adapt) -> bool {
         let targets = |area: &Area| self.areas.contains(area);
-        !(self.self_mobilisation && adapt.no_self_mobilisation)
-            && !adapt.paused.iter().any(targets)
-            && !adapt.avoid.iter().any(|(area, symptom)| targets(area) && self.avoid_with.contains(symptom))
+        let popping_paused = self.self_mobilisation && adapt.no_self_mobilisation;
+        let area_paused = adapt.paused.iter().any(targets);
+        let cautioned =
+            adapt.avoid.iter().any(|(area, symptom)| targets(area) && self.avoid_with.contains(symptom));
+        !(popping_paused || area_paused || cautioned)
     }
 }
 
