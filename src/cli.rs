@@ -53,17 +53,26 @@ pub enum Command {
     /// Re-read the config; a broken file is reported and the running config is kept
     Reload,
 
-    /// Log discomfort: where, and how strong from 0 (none) to 10 (worst imaginable)
+    /// Log discomfort: where, how strong from 0 (none) to 10 (worst imaginable), and any
+    /// warning signs with it
     ///
-    /// Stored on this machine only. Works whether the daemon runs or not.
+    /// Stored on this machine only. Works whether the daemon runs or not. If the reports call
+    /// for it, postured says when it is worth seeing a physical therapist, chiropractor or
+    /// doctor, and why; a warning sign gets that advice at once.
     Log {
         #[arg(long, value_enum)]
         area: crate::core::Area,
         #[arg(long, value_parser = clap::value_parser!(u8).range(0..=10))]
         severity: u8,
-        /// A short note, e.g. "after a long call"
+        /// A sign that came with it (repeat for several)
+        #[arg(long = "symptom", value_enum, value_name = "SYMPTOM")]
+        symptoms: Vec<crate::core::Symptom>,
+        /// A short note, e.g. "after a long call" (at most 1000 characters)
         #[arg(long)]
         note: Option<String>,
+        /// When it was, if not now: "2026-11-20T10:00" or "2026-11-20" (up to a year back)
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
     },
 
     /// Install and start the systemd user service for this binary

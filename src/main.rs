@@ -15,7 +15,9 @@ fn main() -> ExitCode {
         Command::Resume => commands::ctl::simple("resume", None),
         Command::Snooze { duration } => commands::ctl::simple("snooze", Some(duration)),
         Command::Reload => commands::ctl::simple("reload", None),
-        Command::Log { area, severity, note } => commands::log::run(area, severity, note),
+        Command::Log { area, severity, symptoms, note, at } => {
+            commands::log::run(cli.config, commands::log::LogArgs { area, severity, symptoms, note, at })
+        }
         Command::Install { no_start } => commands::install::install(no_start),
         Command::Uninstall => commands::install::uninstall(),
         Command::Plan(args) => commands::plan::run(cli.config, &args),

@@ -48,7 +48,10 @@ pub enum Request {
     Log {
         area: String,
         severity: u32,
+        symptoms: Vec<String>,
         note: String,
+        /// Unix seconds; 0 means now.
+        at: i64,
     },
 }
 
@@ -56,7 +59,8 @@ pub enum Request {
 pub enum Reply {
     Status(Box<Status>),
     Done(String),
-    Logged(i64),
+    /// The report's id, and the care advice it takes part in (summary, body).
+    Logged(i64, Vec<(String, String)>),
 }
 
 pub type Call = (Request, oneshot::Sender<Result<Reply, String>>);
@@ -126,11 +130,19 @@ impl Control {
         self.done(Request::Reload).await
     }
 
-    /// Logs discomfort in `area` at `severity` (0 to 10); returns the report's id once it is
-    /// stored durably.
-    async fn log(&self, area: String, severity: u32, note: String) -> fdo::Result<i64> {
-        match self.ask(Request::Log { area, severity, note }).await? {
-            Reply::Logged(id) => Ok(id),
+    /// Logs discomfort in `area` at `severity` (0 to 10) with optional `symptoms` and `note`,
+    /// at `at` (Unix seconds, 0 for now; never in the future). Returns the report's id once it
+    /// is stored durably, and the care advice (summary, body) the report takes part in.
+    async fn log(
+        &self,
+        area: String,
+        severity: u32,
+        symptoms: Vec<String>,
+        note: String,
+        at: i64,
+    ) -> fdo::Result<(i64, Vec<(String, String)>)> {
+        match self.ask(Request::Log { area, severity, symptoms, note, at }).await? {
+            Reply::Logged(id, advice) => Ok((id, advice)),
             other => Err(fdo::Error::Failed(format!("unexpected reply {other:?}"))),
         }
     }
@@ -152,7 +164,14 @@ pub trait Client {
     fn resume(&self) -> zbus::Result<String>;
     fn snooze(&self, seconds: u64) -> zbus::Result<String>;
     fn reload(&self) -> zbus::Result<String>;
-    fn log(&self, area: &str, severity: u32, note: &str) -> zbus::Result<i64>;
+    fn log(
+        &self,
+        area: &str,
+        severity: u32,
+        symptoms: &[&str],
+        note: &str,
+        at: i64,
+    ) -> zbus::Result<(i64, Vec<(String, String)>)>;
     #[zbus(signal)]
     fn state_changed(&self, status: Status) -> zbus::Result<()>;
 }

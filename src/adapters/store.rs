@@ -1,7 +1,7 @@
 //! The SQLite store in `$XDG_STATE_HOME/postured/`: limit and planner state (so a restart keeps
 //! the day's budget), every reminder shown with its outcome, and discomfort reports.
 
-use crate::core::{Area, Kind, PlannerState};
+use crate::core::{Area, Finding, Kind, Logged, PlannerState, Symptom, symptom};
 use anyhow::{Context, bail};
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -39,6 +39,21 @@ const MIGRATIONS: &[&str] = &[
         source TEXT NOT NULL
     );
     CREATE INDEX discomfort_at ON discomfort (at);",
+    // 2: symptoms on reports, and every piece of care advice given with its reason.
+    "ALTER TABLE discomfort ADD COLUMN symptoms TEXT NOT NULL DEFAULT '';
+    CREATE TABLE care_advice (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        area TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        report INTEGER,
+        why TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        body TEXT NOT NULL,
+        outcome TEXT,
+        outcome_at TEXT
+    );
+    CREATE INDEX care_advice_at ON care_advice (at);",
 ];
 
 pub const FILE_NAME: &str = "postured.sqlite3";
@@ -55,8 +70,44 @@ pub struct Report {
     pub at: DateTime<Utc>,
     pub area: Area,
     pub severity: u8,
+    pub symptoms: Vec<Symptom>,
     pub note: Option<String>,
     pub source: String,
+}
+
+impl Report {
+    pub fn logged(&self) -> Logged {
+        Logged {
+            id: self.id,
+            at: self.at,
+            area: self.area,
+            severity: self.severity,
+            symptoms: self.symptoms.clone(),
+        }
+    }
+}
+
+/// A report to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewReport<'a> {
+    pub at: DateTime<Utc>,
+    pub area: Area,
+    pub severity: u8,
+    pub symptoms: &'a [Symptom],
+    pub note: Option<&'a str>,
+    /// Where it came from: "cli" or "notification".
+    pub source: &'a str,
+}
+
+/// Care advice as given, for `report`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdviceRow {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub area: String,
+    pub reason: String,
+    pub why: String,
+    pub outcome: Option<String>,
 }
 
 /// A reminder row, for `status`, statistics and tests.
@@ -187,25 +238,26 @@ impl Store {
     }
 
     /// Stores a report and commits it (durably, with `synchronous = FULL`) before returning.
-    pub fn log_discomfort(
-        &self,
-        at: DateTime<Utc>,
-        area: Area,
-        severity: u8,
-        note: Option<&str>,
-        source: &str,
-        now: DateTime<Utc>,
-    ) -> anyhow::Result<i64> {
+    pub fn log_discomfort(&self, r: &NewReport, now: DateTime<Utc>) -> anyhow::Result<i64> {
         self.conn.execute(
-            "INSERT INTO discomfort (at, logged_at, area, severity, note, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![ts(at), ts(now), area.as_str(), severity, note, source],
+            "INSERT INTO discomfort (at, logged_at, area, severity, symptoms, note, source)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                ts(r.at),
+                ts(now),
+                r.area.as_str(),
+                r.severity,
+                symptom::join(r.symptoms),
+                r.note,
+                r.source
+            ],
         )?;
         Ok(self.conn.last_insert_rowid())
     }
 
     pub fn reports_since(&self, since: DateTime<Utc>) -> anyhow::Result<Vec<Report>> {
         let mut stmt = self.conn.prepare(
-            "SELECT id, at, area, severity, note, source FROM discomfort WHERE at >= ?1 ORDER BY at, id",
+            "SELECT id, at, area, severity, symptoms, note, source FROM discomfort WHERE at >= ?1 ORDER BY at, id",
         )?;
         let rows = stmt.query_map(params![ts(since)], |r| {
             let area: String = r.get(2)?;
@@ -214,8 +266,54 @@ impl Store {
                 at: parse_ts(&r.get::<_, String>(1)?)?,
                 area: area.parse().unwrap_or(Area::WholeBody),
                 severity: r.get(3)?,
-                note: r.get(4)?,
-                source: r.get(5)?,
+                symptoms: symptom::split(&r.get::<_, String>(4)?),
+                note: r.get(5)?,
+                source: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Reports as the care rules see them, as far back as the rules look.
+    pub fn logged_since(&self, since: DateTime<Utc>) -> anyhow::Result<Vec<Logged>> {
+        Ok(self.reports_since(since)?.iter().map(Report::logged).collect())
+    }
+
+    pub fn record_advice(
+        &self,
+        at: DateTime<Utc>,
+        f: &Finding,
+        summary: &str,
+        body: &str,
+    ) -> anyhow::Result<i64> {
+        self.conn.execute(
+            "INSERT INTO care_advice (at, area, reason, report, why, summary, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![ts(at), f.area.as_str(), f.reason.as_str(), f.report, f.why, summary, body],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Sets what the user said to a piece of advice; the first answer stands.
+    pub fn record_advice_outcome(&self, id: i64, outcome: &str, at: DateTime<Utc>) -> anyhow::Result<bool> {
+        let n = self.conn.execute(
+            "UPDATE care_advice SET outcome = ?1, outcome_at = ?2 WHERE id = ?3 AND outcome IS NULL",
+            params![outcome, ts(at), id],
+        )?;
+        Ok(n == 1)
+    }
+
+    pub fn advice_since(&self, since: DateTime<Utc>) -> anyhow::Result<Vec<AdviceRow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, at, area, reason, why, outcome FROM care_advice WHERE at >= ?1 ORDER BY at, id",
+        )?;
+        let rows = stmt.query_map(params![ts(since)], |r| {
+            Ok(AdviceRow {
+                id: r.get(0)?,
+                at: parse_ts(&r.get::<_, String>(1)?)?,
+                area: r.get(2)?,
+                reason: r.get(3)?,
+                why: r.get(4)?,
+                outcome: r.get(5)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -258,7 +356,16 @@ mod tests {
             let id = store.record_shown(now, Kind::Stretch, Some("chin-tuck"), "T", "B").unwrap();
             assert!(store.record_outcome(id, "done", now).unwrap());
             assert!(!store.record_outcome(id, "dismissed", now).unwrap(), "the first outcome stands");
-            store.log_discomfort(now, Area::Neck, 6, Some("after a call"), "cli", now).unwrap();
+            let symptoms = [Symptom::Tingling, Symptom::Night];
+            let report = NewReport {
+                at: now,
+                area: Area::Neck,
+                severity: 6,
+                symptoms: &symptoms,
+                note: Some("after a call"),
+                source: "cli",
+            };
+            store.log_discomfort(&report, now).unwrap();
         }
         let store = Store::open(&state_dir).unwrap();
         assert_eq!(store.load_planner_state().unwrap().unwrap().ignored_in_a_row, 2);
@@ -267,6 +374,7 @@ mod tests {
         let reports = store.reports_since(now).unwrap();
         assert_eq!((reports[0].area, reports[0].severity), (Area::Neck, 6));
         assert_eq!(reports[0].note.as_deref(), Some("after a call"));
+        assert_eq!(reports[0].symptoms, [Symptom::Tingling, Symptom::Night]);
         assert_eq!(std::fs::metadata(&state_dir).unwrap().mode() & 0o777, 0o700);
         assert_eq!(std::fs::metadata(store.path()).unwrap().mode() & 0o777, 0o600);
     }
@@ -286,6 +394,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         let now = Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap();
-        assert!(store.log_discomfort(now, Area::Neck, 11, None, "cli", now).is_err());
+        let r =
+            NewReport { at: now, area: Area::Neck, severity: 11, symptoms: &[], note: None, source: "cli" };
+        assert!(store.log_discomfort(&r, now).is_err());
     }
 }

@@ -1,13 +1,24 @@
 //! `postured log`: a discomfort report, through the daemon when it runs (one writer), straight
-//! into the store when it does not. Either way it is committed before we say "logged".
+//! into the store when it does not. Either way it is committed before we say "logged", and any
+//! care advice it calls for is printed.
 
 use super::ctl::{connect, run_async, said};
-use crate::adapters::{clock, paths, store::Store};
-use crate::core::Area;
+use super::plan::parse_time;
+use crate::adapters::store::{NewReport, Store};
+use crate::adapters::{clock, paths};
+use crate::config::{self, ConfigPath};
+use crate::core::care::{self, CareRules};
+use crate::core::{Area, Symptom, Zone, advice};
 use anyhow::Context;
+use chrono::{DateTime, Duration, Utc};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 const MAX_NOTE: usize = 1000;
+/// How far back a report may be dated: enough for "I forgot yesterday", and for last week.
+const MAX_BACKDATE: Duration = Duration::days(366);
+/// Clocks of two processes may differ a little; a report "now" is never refused as future.
+const CLOCK_SLACK: Duration = Duration::seconds(60);
 
 /// An empty note is no note; a very long one is a mistake (or a paste gone wrong).
 pub fn check_note(note: &str) -> Result<Option<String>, String> {
@@ -19,13 +30,56 @@ pub fn check_note(note: &str) -> Result<Option<String>, String> {
     }
 }
 
-pub fn run(area: Area, severity: u8, note: Option<String>) -> anyhow::Result<ExitCode> {
-    let note_text = note.unwrap_or_default();
-    let note = check_note(&note_text).map_err(anyhow::Error::msg)?;
+/// A backdated report's time: not in the future, not more than a year back.
+pub fn check_at(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    let at = at.ok_or("that time is out of range")?;
+    if at > now + CLOCK_SLACK {
+        return Err("--at is in the future; a report can only be dated now or earlier".into());
+    }
+    if now - at > MAX_BACKDATE {
+        return Err("--at is more than a year ago; reports can be backdated by up to a year".into());
+    }
+    Ok(at)
+}
+
+/// What `postured log` was asked to store.
+pub struct LogArgs {
+    pub area: Area,
+    pub severity: u8,
+    pub symptoms: Vec<Symptom>,
+    pub note: Option<String>,
+    pub at: Option<String>,
+}
+
+pub fn run(config: Option<PathBuf>, args: LogArgs) -> anyhow::Result<ExitCode> {
+    // The care rules and zone come from the config; a broken one must not lose a report.
+    let (rules, zone) = match config::load(&ConfigPath::from_arg(config)) {
+        Ok(s) => (s.care.rules, s.rules.zone),
+        Err(e) => {
+            eprintln!("postured: the config has an error, using default care rules for now:\n{e}");
+            (CareRules::default(), Zone::System)
+        }
+    };
+    let note = check_note(args.note.as_deref().unwrap_or_default()).map_err(anyhow::Error::msg)?;
+    let now = clock::now();
+    let at = match &args.at {
+        Some(text) => check_at(Some(parse_time(text, &zone, "--at")?), now).map_err(anyhow::Error::msg)?,
+        None => now,
+    };
+    let mut symptoms = args.symptoms.clone();
+    symptoms.sort();
+    symptoms.dedup();
+    let names: Vec<&str> = symptoms.iter().map(|s| s.as_str()).collect();
     let via_daemon = run_async(async {
         match connect().await {
             Ok(Some(d)) => d
-                .log(area.as_str(), u32::from(severity), note.as_deref().unwrap_or(""))
+                .log(
+                    args.area.as_str(),
+                    u32::from(args.severity),
+                    &names,
+                    note.as_deref().unwrap_or(""),
+                    at.timestamp(),
+                )
                 .await
                 .map(Some)
                 .map_err(said),
@@ -33,15 +87,31 @@ pub fn run(area: Area, severity: u8, note: Option<String>) -> anyhow::Result<Exi
             Ok(None) | Err(_) => Ok(None),
         }
     })?;
-    let id = match via_daemon {
-        Some(id) => id,
+    let (id, advice) = match via_daemon {
+        Some(answer) => answer,
         None => {
             let dir = paths::state_dir().context("can't find a home folder for the state directory")?;
             let store = Store::open(&dir)?;
-            let now = clock::now();
-            store.log_discomfort(now, area, severity, note.as_deref(), "cli", now)?
+            let report = NewReport {
+                at,
+                area: args.area,
+                severity: args.severity,
+                symptoms: &symptoms,
+                note: note.as_deref(),
+                source: "cli",
+            };
+            let id = store.log_discomfort(&report, now)?;
+            let reports = store.logged_since(now - care::LOOKBACK)?;
+            let findings = care::assess(&rules, &reports, &zone, now);
+            let mine = reports.iter().find(|r| r.id == id).map(|r| care::for_report(&findings, r));
+            (id, mine.unwrap_or_default().iter().map(advice::text).collect())
         }
     };
-    println!("Logged {} discomfort, {severity}/10 (report {id}).", area.words());
+    let when =
+        if at == now { String::new() } else { format!(" at {}", zone.format(at, "%a %Y-%m-%d %H:%M")) };
+    println!("Logged {} discomfort, {}/10{when} (report {id}).", args.area.words(), args.severity);
+    for (summary, body) in advice {
+        println!("\n{summary}\n{body}");
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -25,7 +25,7 @@ pub fn run(config: Option<PathBuf>, args: &PlanArgs) -> anyhow::Result<ExitCode>
     let settings = config::load(&ConfigPath::from_arg(config)).map_err(|e| anyhow!("{e}"))?;
     let zone = settings.rules.zone;
     let from = match &args.from {
-        Some(text) => parse_from(text, &zone)?,
+        Some(text) => parse_time(text, &zone, "--from")?,
         None => clock::now(),
     };
     let mut planner = Planner::new(settings.rules, settings.catalog, PlannerState::default());
@@ -121,8 +121,9 @@ fn write_text(
     writeln!(out, "\n{fired} reminder(s), {held} held back.")
 }
 
-/// `--from`: an RFC 3339 instant, or a local date-time or date read in the config's zone.
-pub fn parse_from(text: &str, zone: &Zone) -> anyhow::Result<DateTime<Utc>> {
+/// A time option (`--from`, `--at`, `--before`): an RFC 3339 instant, or a local date-time or
+/// date read in the config's zone.
+pub fn parse_time(text: &str, zone: &Zone, option: &str) -> anyhow::Result<DateTime<Utc>> {
     let t = text.trim();
     if let Ok(d) = DateTime::parse_from_rfc3339(t) {
         return Ok(d.with_timezone(&Utc));
@@ -133,7 +134,7 @@ pub fn parse_from(text: &str, zone: &Zone) -> anyhow::Result<DateTime<Utc>> {
         }
     }
     let date = NaiveDate::parse_from_str(t, "%Y-%m-%d").with_context(|| {
-        format!("--from \"{text}\" is not a time; write e.g. 2026-03-29T08:00 or 2026-03-29")
+        format!("{option} \"{text}\" is not a time; write e.g. 2026-03-29T08:00 or 2026-03-29")
     })?;
     Ok(zone.instant(date.and_time(chrono::NaiveTime::MIN), Fold::Earlier))
 }

@@ -147,6 +147,16 @@ pub fn assess(rules: &CareRules, reports: &[Logged], zone: &Zone, now: DateTime<
     findings
 }
 
+/// The findings one report takes part in: its own warning sign, and its area's routine advice.
+/// This is what the user is told right after logging it, whatever the limits.
+pub fn for_report(findings: &[Finding], report: &Logged) -> Vec<Finding> {
+    findings
+        .iter()
+        .filter(|f| if f.reason.is_warning() { f.report == report.id } else { f.area == report.area })
+        .cloned()
+        .collect()
+}
+
 fn finding(area: Area, reason: Reason, report: &Logged, why: String) -> Option<Finding> {
     Some(Finding { area, reason, report: report.id, why, symptoms: Vec::new() })
 }

@@ -158,11 +158,8 @@ pub fn check(
         }
     };
 
-    if let Some(until) = state.paused_until {
-        hold(HoldReason::Paused, until);
-    }
-    if let Some(p) = rules.quiet_hours.period_at(zone, now) {
-        hold(HoldReason::QuietHours, p.end);
+    if let Err(h) = check_quiet(rules, state, zone, now) {
+        hold(h.reason, h.until);
     }
     if state.shown_today(rules, zone, now) >= rules.max_per_day {
         hold(HoldReason::DailyCap, next_day_begins(zone, rules.day_starts, now));
@@ -183,6 +180,24 @@ pub fn check(
         hold(HoldReason::Cooldown, *last + *cooldown);
     }
     holds.into_iter().max_by_key(|h| (h.until, h.reason)).map_or(Ok(()), Err)
+}
+
+/// May anything but a warning sign be shown at `now`? Not while paused or in quiet hours. Care
+/// advice answers to this, not to the reminder budget (it has its own limits).
+pub fn check_quiet(
+    rules: &LimitRules,
+    state: &LimitState,
+    zone: &Zone,
+    now: DateTime<Utc>,
+) -> Result<(), Hold> {
+    let paused =
+        state.paused_until.filter(|u| *u > now).map(|until| Hold { reason: HoldReason::Paused, until });
+    let quiet = rules
+        .quiet_hours
+        .period_at(zone, now)
+        .filter(|p| p.end > now)
+        .map(|p| Hold { reason: HoldReason::QuietHours, until: p.end });
+    paused.into_iter().chain(quiet).max_by_key(|h| (h.until, h.reason)).map_or(Ok(()), Err)
 }
 
 /// May this exercise be suggested at `now`? Rotation (no repeat within a window) and, for

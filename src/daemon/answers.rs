@@ -5,9 +5,10 @@ use super::conversation::{self, Answer, Stage};
 use super::{Daemon, EXPIRY_GRACE, Open};
 use crate::adapters::clock;
 use crate::adapters::notify::{self, Signal};
-use crate::core::Outcome;
+use crate::adapters::store::NewReport;
+use crate::core::{Outcome, Symptom};
 use chrono::{DateTime, Utc};
-use tracing::{error, info, warn};
+use tracing::{error, warn};
 
 impl Daemon {
     /// Ends the conversation about the open notification, recording how it ended.
@@ -25,6 +26,16 @@ impl Daemon {
 
     pub(super) async fn on_signal(&mut self, signal: Signal) {
         let now = clock::now();
+        let signal_id = match &signal {
+            Signal::Closed { id, .. } | Signal::Action { id, .. } => *id,
+        };
+        if let Some(care) = self.care_open.iter().find(|o| o.id == signal_id).cloned() {
+            let answer = match signal {
+                Signal::Action { key, .. } => Some(conversation::read_action(&key)),
+                Signal::Closed { .. } => None,
+            };
+            return self.on_care_answer(care, answer, now).await;
+        }
         let Some(open) = self.open.clone() else { return };
         match signal {
             Signal::Closed { id, reason } if id == open.id => {
@@ -73,19 +84,37 @@ impl Daemon {
                 self.show_step(conversation::ask_severity(area, open.id, expire), next).await;
             }
             (Stage::Severity(area), Answer::Severity(severity)) => {
+                let severity = severity.min(10);
+                let mut next = Open { stage: Stage::Symptoms(area, severity), ..open.clone() };
+                renew(&mut next);
+                self.show_step(conversation::ask_symptoms(area, severity, open.id, expire), next).await;
+            }
+            (Stage::Symptoms(area, severity), Answer::Symptom(symptom)) => {
                 self.open = None;
-                let message =
-                    match self.store.log_discomfort(now, area, severity.min(10), None, "notification", now) {
-                        Ok(id) => {
-                            self.record(open.row, Outcome::Logged, now);
-                            info!("logged {area} discomfort {severity}/10 from a notification (report {id})");
-                            conversation::logged(area, severity, open.id)
+                let symptoms: Vec<Symptom> = symptom.into_iter().collect();
+                let report = NewReport {
+                    at: now,
+                    area,
+                    severity,
+                    symptoms: &symptoms,
+                    note: None,
+                    source: "notification",
+                };
+                let message = match self.log_report(&report, now).await {
+                    Ok((_, advice)) => {
+                        self.record(open.row, Outcome::Logged, now);
+                        // A warning sign's advice replaces the confirmation: it says more.
+                        if advice.iter().any(|f| f.reason.is_warning()) {
+                            let _ = self.notifier.close(open.id).await;
+                            return;
                         }
-                        Err(e) => {
-                            error!("can't store a discomfort report: {e:#}");
-                            conversation::not_logged(&format!("{e:#}"), open.id)
-                        }
-                    };
+                        conversation::logged(area, severity, open.id)
+                    }
+                    Err(e) => {
+                        error!("can't store a discomfort report: {e:#}");
+                        conversation::not_logged(&format!("{e:#}"), open.id)
+                    }
+                };
                 if let Err(e) = self.notifier.show(&message).await {
                     warn!("can't confirm the report on screen: {e}");
                 }

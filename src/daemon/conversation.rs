@@ -1,9 +1,11 @@
 //! What the notifications say and what their buttons mean: a reminder (Done, Snooze, Log
-//! discomfort), then which area, then how strong. Pure: it builds messages and reads answers.
+//! discomfort), then which area, how strong and any warning sign; and care advice with its
+//! buttons. Pure: it builds messages and reads answers.
 
 use crate::adapters::notify::{Message, Server, Urgency};
 use crate::config::describe;
-use crate::core::{Area, Outcome, Reminder};
+use crate::core::care::Finding;
+use crate::core::{Area, Outcome, Reminder, Symptom, advice};
 use std::time::Duration;
 
 pub const CATEGORY: &str = "x-postured.reminder";
@@ -17,7 +19,12 @@ pub enum Stage {
     Reminder,
     Area,
     Severity(Area),
+    Symptoms(Area, u8),
 }
+
+/// The two signs offered on a notification (three buttons at most); the full list is on the
+/// command line. Both change what postured suggests, and both call for a doctor's look.
+pub const SYMPTOM_BUTTONS: [Symptom; 2] = [Symptom::Tingling, Symptom::Weakness];
 
 /// A button press (or plain click) read back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +34,14 @@ pub enum Answer {
     StartLog,
     Area(Area),
     Severity(u8),
+    /// The last step of logging: a warning sign, or none.
+    Symptom(Option<Symptom>),
+    /// On care advice: "I've booked or seen someone".
+    Booked,
+    /// On care advice: "Remind me later".
+    Later,
+    /// On care advice: open the configured care link.
+    OpenLink,
     Other,
 }
 
@@ -35,11 +50,17 @@ pub fn read_action(key: &str) -> Answer {
         "default" | "done" => Answer::Done,
         "snooze" => Answer::Snooze,
         "log" => Answer::StartLog,
+        "booked" => Answer::Booked,
+        "later" => Answer::Later,
+        "open" => Answer::OpenLink,
+        "symptom:none" => Answer::Symptom(None),
         _ => {
             if let Some(a) = key.strip_prefix("area:").and_then(|a| a.parse().ok()) {
                 Answer::Area(a)
             } else if let Some(s) = key.strip_prefix("severity:").and_then(|s| s.parse().ok()) {
                 Answer::Severity(s)
+            } else if let Some(s) = key.strip_prefix("symptom:").and_then(|s| s.parse().ok()) {
+                Answer::Symptom(Some(s))
             } else {
                 Answer::Other
             }
@@ -113,6 +134,51 @@ pub fn ask_severity(area: Area, replaces: u32, expire: Duration) -> Message {
         expire,
         category: CATEGORY,
         replaces,
+    }
+}
+
+pub fn ask_symptoms(area: Area, severity: u8, replaces: u32, expire: Duration) -> Message {
+    let mut pairs: Vec<(String, String)> =
+        SYMPTOM_BUTTONS.iter().map(|s| (format!("symptom:{s}"), capitalise(s.words()))).collect();
+    pairs.push(("symptom:none".to_owned(), "None of these".to_owned()));
+    Message {
+        summary: format!("Also: any of these with the {} discomfort?", area.words()),
+        body: format!(
+            "Logging {severity}/10. Other signs (fever, chest pain, pain at night...): postured log --symptom"
+        ),
+        actions: pairs,
+        urgency: Urgency::Normal,
+        expire,
+        category: CATEGORY,
+        replaces,
+    }
+}
+
+pub const CARE_CATEGORY: &str = "x-postured.care";
+
+/// Care advice. A warning sign is critical, stays until dismissed and offers no stretch; routine
+/// advice has "I've booked/seen someone", "Remind me later" and, with a care link, "Open".
+pub fn care(f: &Finding, link: Option<&str>, expire: Duration) -> Message {
+    let (summary, body) = advice::text(f);
+    let warning = f.reason.is_warning();
+    let mut actions = Vec::new();
+    if !warning {
+        actions.push(("default".to_owned(), "OK".to_owned()));
+        actions.push(("booked".to_owned(), "I've booked/seen someone".to_owned()));
+        actions.push(("later".to_owned(), "Remind me later".to_owned()));
+    }
+    if link.is_some() {
+        actions.push(("open".to_owned(), "Open".to_owned()));
+    }
+    Message {
+        summary,
+        body,
+        actions,
+        urgency: if warning { Urgency::Critical } else { Urgency::Normal },
+        // Critical notifications stay until the user closes them (0 = never expire).
+        expire: if warning { Duration::ZERO } else { expire },
+        category: CARE_CATEGORY,
+        replaces: 0,
     }
 }
 
@@ -213,5 +279,31 @@ mod tests {
         let m = ask_area(&[Area::UpperBack], 7, Duration::from_secs(60));
         assert_eq!(m.actions, [("area:upper-back".to_owned(), "Upper back".to_owned())]);
         assert_eq!(m.replaces, 7);
+    }
+
+    #[test]
+    fn care_advice_has_its_buttons_and_warnings_are_critical_and_stay() {
+        use crate::core::care::Reason;
+        let routine = Finding {
+            area: Area::Neck,
+            reason: Reason::Recurrence,
+            report: 4,
+            why: "neck discomfort logged on 5 of the last 14 days".into(),
+            symptoms: vec![],
+        };
+        let m = care(&routine, None, Duration::from_secs(120));
+        let keys: Vec<&str> = m.actions.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["default", "booked", "later"]);
+        assert_eq!((m.urgency, m.expire), (Urgency::Normal, Duration::from_secs(120)));
+        assert!(m.body.contains("5 of the last 14 days") && m.body.contains("not medical advice"));
+        let m = care(&routine, Some("https://physio.example"), Duration::from_secs(120));
+        assert_eq!(m.actions.last().unwrap().0, "open");
+        let warning = Finding { reason: Reason::WarningNow, symptoms: vec![Symptom::Chest], ..routine };
+        let m = care(&warning, None, Duration::from_secs(120));
+        assert!(m.actions.is_empty());
+        assert_eq!((m.urgency, m.expire), (Urgency::Critical, Duration::ZERO));
+        assert_eq!(read_action("booked"), Answer::Booked);
+        assert_eq!(read_action("symptom:weakness"), Answer::Symptom(Some(Symptom::Weakness)));
+        assert_eq!(read_action("symptom:none"), Answer::Symptom(None));
     }
 }

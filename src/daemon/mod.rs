@@ -2,6 +2,7 @@
 //! action, server change, Unix signal), lets the planner decide, and applies what it decided.
 
 mod answers;
+mod care;
 pub mod conversation;
 mod requests;
 mod status;
@@ -51,6 +52,10 @@ pub struct Daemon {
     last_status: Option<crate::adapters::control::Status>,
     /// Do-not-disturb as last read from the server.
     dnd: bool,
+    /// Care notifications on screen.
+    care_open: Vec<care::CareOpen>,
+    /// When held-back care advice may be shown (end of quiet hours or a pause, or a retry).
+    care_retry_at: Option<DateTime<Utc>>,
 }
 
 const RETRY_FIRST: Duration = Duration::from_secs(2);
@@ -108,6 +113,8 @@ impl Daemon {
             open: None,
             last_status: None,
             dnd: false,
+            care_open: Vec::new(),
+            care_retry_at: None,
         };
         daemon.refresh_server().await;
         info!(
@@ -164,9 +171,14 @@ impl Daemon {
     }
 
     fn next_wake(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let care_rules = &self.settings.care.rules;
+        let care = [self.care_retry_at, self.planner.state.care.next_change(care_rules, now)];
+        let care_expiry = self.care_open.iter().filter_map(|o| o.expires_at);
         [self.planner.next_wake(now), self.open.as_ref().map(|o| o.expires_at), self.retry_at]
             .into_iter()
+            .chain(care)
             .flatten()
+            .chain(care_expiry)
             .min()
     }
 
@@ -180,6 +192,8 @@ impl Daemon {
     /// a retry of a reminder the server could not take.
     async fn tick(&mut self, now: DateTime<Utc>) {
         let before = self.planner.state.clone();
+        self.care_tick(now).await;
+        self.expire_care(now).await;
         if self.planner.has_due(now) && self.server.is_some() {
             self.dnd = self.notifier.do_not_disturb().await;
         }

@@ -4,9 +4,11 @@ use super::Daemon;
 use super::conversation::Stage;
 use crate::adapters::clock;
 use crate::adapters::control::{Reply, Request};
+use crate::adapters::store::NewReport;
+use crate::commands::log;
 use crate::config;
 use crate::core::schedule::next_day_begins;
-use crate::core::{Area, Outcome};
+use crate::core::{Area, Outcome, Symptom, advice};
 use tracing::{info, warn};
 
 impl Daemon {
@@ -54,19 +56,30 @@ impl Daemon {
                 Reply::Done(format!("snoozed until {}", zone.format(until, "%H:%M")))
             }
             Request::Reload => Reply::Done(self.reload()?),
-            Request::Log { area, severity, note } => {
+            Request::Log { area, severity, symptoms, note, at } => {
                 let area: Area = area.parse()?;
                 let severity = u8::try_from(severity)
                     .ok()
                     .filter(|s| *s <= 10)
                     .ok_or_else(|| format!("severity must be from 0 to 10, got {severity}"))?;
-                let note = crate::commands::log::check_note(&note)?;
-                let id = self
-                    .store
-                    .log_discomfort(now, area, severity, note.as_deref(), "cli", now)
+                let symptoms =
+                    symptoms.iter().map(|s| s.parse::<Symptom>()).collect::<Result<Vec<_>, _>>()?;
+                let note = log::check_note(&note)?;
+                let at =
+                    if at == 0 { now } else { log::check_at(chrono::DateTime::from_timestamp(at, 0), now)? };
+                let report = NewReport {
+                    at,
+                    area,
+                    severity,
+                    symptoms: &symptoms,
+                    note: note.as_deref(),
+                    source: "cli",
+                };
+                let (id, advice) = self
+                    .log_report(&report, now)
+                    .await
                     .map_err(|e| format!("can't store the report: {e:#}"))?;
-                info!("logged {area} discomfort {severity}/10 (report {id})");
-                Reply::Logged(id)
+                Reply::Logged(id, advice.iter().map(advice::text).collect())
             }
         };
         self.save(now);

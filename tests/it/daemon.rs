@@ -200,7 +200,12 @@ fn log_discomfort_from_the_buttons_stores_a_report() {
     let ask_severity = desktop.wait_for(3, WAIT)[2].clone();
     assert_eq!(ask_severity.action("severity:5"), Some("Moderate (5/10)"));
     desktop.click(first.id, "severity:5");
-    let confirmed = desktop.wait_for(4, WAIT)[3].clone();
+    let ask_symptoms = desktop.wait_for(4, WAIT)[3].clone();
+    let mut keys: Vec<&str> = ask_symptoms.actions.iter().map(|(k, _)| k.as_str()).collect();
+    keys.sort();
+    assert_eq!(keys, ["symptom:none", "symptom:tingling", "symptom:weakness"]);
+    desktop.click(first.id, "symptom:none");
+    let confirmed = desktop.wait_for(5, WAIT)[4].clone();
     assert_eq!(confirmed.summary, "Logged");
     let (stored_area, severity, source): (String, u8, String) = db(&home)
         .query_row("SELECT area, severity, source FROM discomfort", [], |r| {
@@ -304,7 +309,9 @@ fn control_commands_work_and_say_when_no_daemon_runs() {
     let _daemon = Daemon::start(&desktop, &home);
     let out = cli(&desktop, &home, &["log", "--area", "upper-back", "--severity", "7"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(stdout(&out), "Logged upper back discomfort, 7/10 (report 2).\n");
+    let said = stdout(&out);
+    assert!(said.starts_with("Logged upper back discomfort, 7/10 (report 2).\n\nGo gently today\n"), "{said}");
+    assert!(said.contains("see a physical therapist, chiropractor or doctor"), "{said}");
     let out = cli(&desktop, &home, &["pause", "30m"]);
     assert!(stdout(&out).starts_with("paused until "), "{}", stderr(&out));
     assert_eq!(status_json(&desktop, &home)["state"], "paused");
