@@ -109,7 +109,7 @@ pub fn run(config: Option<PathBuf>, args: LogArgs) -> anyhow::Result<ExitCode> {
     };
     let when =
         if at == now { String::new() } else { format!(" at {}", zone.format(at, "%a %Y-%m-%d %H:%M")) };
-    println!("Logged {} discomfort, {}/10{when} (report {id}).", args.area.words(), args.severity);
+    println!("Logged {} discomfort, {}/10{when} (report {id}).", args.area.modifier(), args.severity);
     for (summary, body) in advice {
         println!("\n{summary}\n{body}");
     }

@@ -44,7 +44,18 @@ impl Area {
         }
     }
 
-    /// Plain words for sentences: "upper back discomfort".
+    /// Before a noun: "wrist discomfort", "upper back discomfort".
+    pub fn modifier(self) -> &'static str {
+        match self {
+            Area::Shoulders => "shoulder",
+            Area::Wrists => "wrist",
+            Area::Eyes => "eye",
+            Area::WholeBody => "whole-body",
+            other => other.words(),
+        }
+    }
+
+    /// Plain words for sentences and buttons: "upper back", "shoulders".
     pub fn words(self) -> &'static str {
         match self {
             Area::UpperBack => "upper back",

@@ -128,7 +128,7 @@ pub fn assess(rules: &CareRules, reports: &[Logged], zone: &Zone, now: DateTime<
                 Urgency::Now => Reason::WarningNow,
                 Urgency::Today => Reason::WarningToday,
             };
-            let why = format!("{} with {} discomfort", symptom::list_words(&r.symptoms), r.area.words());
+            let why = format!("{} with {} discomfort", symptom::list_words(&r.symptoms), r.area.modifier());
             findings.push(Finding { area: r.area, reason, report: r.id, why, symptoms: r.symptoms.clone() });
         }
     }
@@ -163,7 +163,12 @@ fn finding(area: Area, reason: Reason, report: &Logged, why: String) -> Option<F
 
 fn severe(rules: &CareRules, mine: &[&Logged], now: DateTime<Utc>) -> Option<Finding> {
     let r = mine.iter().rev().find(|r| now - r.at < SEVERE_FRESH && r.severity >= rules.severe)?;
-    finding(r.area, Reason::Severe, r, format!("{} discomfort logged at {}/10", r.area.words(), r.severity))
+    finding(
+        r.area,
+        Reason::Severe,
+        r,
+        format!("{} discomfort logged at {}/10", r.area.modifier(), r.severity),
+    )
 }
 
 fn recurrence(rules: &CareRules, mine: &[&Logged], zone: &Zone, now: DateTime<Utc>) -> Option<Finding> {
@@ -176,7 +181,7 @@ fn recurrence(rules: &CareRules, mine: &[&Logged], zone: &Zone, now: DateTime<Ut
     (days.len() as u32 >= rules.recurrence_days).then_some(())?;
     let why = format!(
         "{} discomfort logged on {} of the last {} days",
-        last.area.words(),
+        last.area.modifier(),
         days.len(),
         rules.recurrence_window.num_days()
     );
@@ -195,7 +200,7 @@ fn worsening(rules: &CareRules, mine: &[&Logged], now: DateTime<Utc>) -> Option<
     let days = (last.at - first.at).num_days().max(1);
     let why = format!(
         "{} discomfort rose from {}/10 to {}/10 over {days} day{}",
-        last.area.words(),
+        last.area.modifier(),
         first.severity,
         last.severity,
         if days == 1 { "" } else { "s" }
@@ -222,7 +227,7 @@ fn persistence(rules: &CareRules, mine: &[&Logged], now: DateTime<Utc>) -> Optio
         return None;
     }
     let why =
-        format!("{} discomfort logged over {} weeks without easing", last.area.words(), span.num_weeks());
+        format!("{} discomfort logged over {} weeks without easing", last.area.modifier(), span.num_weeks());
     finding(last.area, Reason::Persistence, last, why)
 }
 

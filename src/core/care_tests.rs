@@ -75,7 +75,7 @@ fn persistence_needs_more_than_four_weeks_without_easing() {
     assert_eq!(reasons(&weekly(28, 3), day(28, 12)), [], "exactly four weeks");
     let found = assess(&CareRules::default(), &weekly(29, 3), &UTC, day(29, 12));
     assert_eq!(found[0].reason, Reason::Persistence);
-    assert_eq!(found[0].why, "shoulders discomfort logged over 4 weeks without easing");
+    assert_eq!(found[0].why, "shoulder discomfort logged over 4 weeks without easing");
     assert_eq!(reasons(&weekly(35, 3), day(35, 12)), [(Area::Shoulders, Reason::Persistence)]);
     // Easing by the meaningful step (3 → 1 is below counting; use 5 → 3) ends it.
     let eased = series(Area::Shoulders, &[(0, 5), (10, 4), (20, 4), (35, 3)]);

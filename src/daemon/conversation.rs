@@ -127,7 +127,7 @@ pub fn ask_severity(area: Area, replaces: u32, expire: Duration) -> Message {
     let pairs: Vec<(String, String)> =
         SEVERITIES.iter().map(|(label, v)| (format!("severity:{v}"), format!("{label} ({v}/10)"))).collect();
     Message {
-        summary: format!("How strong is the {} discomfort?", area.words()),
+        summary: format!("How strong is the {} discomfort?", area.modifier()),
         body: String::new(),
         actions: pairs,
         urgency: Urgency::Normal,
@@ -142,7 +142,7 @@ pub fn ask_symptoms(area: Area, severity: u8, replaces: u32, expire: Duration) -
         SYMPTOM_BUTTONS.iter().map(|s| (format!("symptom:{s}"), capitalise(s.words()))).collect();
     pairs.push(("symptom:none".to_owned(), "None of these".to_owned()));
     Message {
-        summary: format!("Also: any of these with the {} discomfort?", area.words()),
+        summary: format!("Also: any of these with the {} discomfort?", area.modifier()),
         body: format!(
             "Logging {severity}/10. Other signs (fever, chest pain, pain at night...): postured log --symptom"
         ),
@@ -185,7 +185,10 @@ pub fn care(f: &Finding, link: Option<&str>, expire: Duration) -> Message {
 pub fn logged(area: Area, severity: u8, replaces: u32) -> Message {
     Message {
         summary: "Logged".to_owned(),
-        body: format!("{} discomfort, {severity}/10. Take it easy on that area.", capitalise(area.words())),
+        body: format!(
+            "{} discomfort, {severity}/10. Take it easy on that area.",
+            capitalise(area.modifier())
+        ),
         actions: actions(&[]),
         urgency: Urgency::Low,
         expire: Duration::from_secs(8),

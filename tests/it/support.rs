@@ -35,16 +35,30 @@ impl Home {
         p
     }
 
+    /// Puts an executable script into a `bin` folder that comes first on the PATH of every
+    /// command from this home: a stand-in for a program such as `xdg-open`.
+    pub fn fake_program(&self, name: &str, script: &str) {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = self.dir.path().join("bin");
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join(name);
+        std::fs::write(&p, script).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+
     pub fn command(&self) -> Command {
         let mut c = Command::new(bin());
         let d = self.dir.path();
+        let mut path = std::ffi::OsString::from(d.join("bin"));
+        path.push(":");
+        path.push(std::env::var_os("PATH").unwrap_or_default());
         c.env_clear()
             .env("HOME", d)
             .env("XDG_CONFIG_HOME", d.join("config"))
             .env("XDG_STATE_HOME", d.join("state"))
             .env("XDG_DATA_HOME", d.join("data"))
             .env("XDG_RUNTIME_DIR", d)
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("PATH", path)
             .env("TZ", "Europe/Berlin");
         c
     }

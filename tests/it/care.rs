@@ -1,0 +1,154 @@
+//! Care advice end to end: reports logged from the terminal and from the buttons, the care
+//! notification the user then sees (reason, buttons, urgency), and what gets stored.
+
+use crate::daemon::{WAIT, cli, db, fast_config, setup, wait_until};
+use crate::desktop::{Desktop, Shown};
+use crate::support::{Home, stderr, stdout};
+use chrono::{Duration as Days, SecondsFormat, Utc};
+use std::time::Duration;
+
+/// Reminders out of the way (one an hour), so every notification here is care advice.
+fn config(extra: &str) -> String {
+    fast_config("1h", "1h") + extra
+}
+
+fn log(desktop: &Desktop, home: &Home, args: &[&str]) -> String {
+    let mut all = vec!["log"];
+    all.extend_from_slice(args);
+    let out = cli(desktop, home, &all);
+    assert!(out.status.success(), "log {args:?}: {}", stderr(&out));
+    stdout(&out)
+}
+
+fn days_ago(n: i64) -> String {
+    (Utc::now() - Days::days(n)).to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+fn advice_rows(home: &Home) -> Vec<(String, String, Option<String>)> {
+    let db = db(home);
+    let mut stmt = db.prepare("SELECT area, reason, outcome FROM care_advice ORDER BY id").unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect()
+}
+
+fn care_notes(desktop: &Desktop) -> Vec<Shown> {
+    desktop.notifications().into_iter().filter(|n| n.category == "x-postured.care").collect()
+}
+
+/// Nothing new for a while: the daemon answers calls in order, so a notification it meant to
+/// send for an earlier call would be printed well within this.
+fn settle() {
+    std::thread::sleep(Duration::from_millis(700));
+}
+
+#[test]
+fn recurring_reports_bring_advice_with_its_reason_and_buttons_and_open_uses_the_care_link() {
+    let (desktop, home, _daemon) = setup(&config("[care]\nlink = \"https://physio.example/book\"\n"));
+    let opened = home.dir.path().join("opened");
+    home.fake_program("xdg-open", &format!("#!/bin/sh\nprintf '%s\\n' \"$1\" > '{}'\n", opened.display()));
+    for n in (1..=4).rev() {
+        let said = log(&desktop, &home, &["--area", "upper-back", "--severity", "4", "--at", &days_ago(n)]);
+        assert!(!said.contains("Worth seeing someone"), "4 days are below the threshold: {said}");
+    }
+    settle();
+    assert!(care_notes(&desktop).is_empty(), "no advice for 4 days in 14");
+
+    let said = log(&desktop, &home, &["--area", "upper-back", "--severity", "4"]);
+    assert!(said.contains("Upper back discomfort logged on 5 of the last 14 days."), "{said}");
+    let shown = wait_until("care advice", || care_notes(&desktop).pop());
+    assert_eq!(shown.summary, "Worth seeing someone about it");
+    assert!(
+        shown.body.starts_with("Upper back discomfort logged on 5 of the last 14 days."),
+        "{}",
+        shown.body
+    );
+    assert!(shown.body.contains("physical therapist, chiropractor or doctor"), "{}", shown.body);
+    assert!(
+        shown.body.ends_with("postured is not medical advice; it only points you to people who can help.")
+    );
+    assert_eq!(shown.urgency, "NORMAL");
+    let mut keys: Vec<&str> = shown.actions.iter().map(|(k, _)| k.as_str()).collect();
+    keys.sort();
+    assert_eq!(keys, ["booked", "default", "later", "open"]);
+    assert_eq!(shown.action("booked"), Some("I've booked/seen someone"));
+
+    desktop.click(shown.id, "open");
+    let link = wait_until("xdg-open", || std::fs::read_to_string(&opened).ok());
+    assert_eq!(link, "https://physio.example/book\n");
+    wait_until("the answer stored", || {
+        (advice_rows(&home) == [("upper-back".into(), "recurrence".into(), Some("opened".into()))])
+            .then_some(())
+    });
+
+    // The same advice is not repeated within a week; the terminal still says it.
+    let said = log(&desktop, &home, &["--area", "upper-back", "--severity", "4"]);
+    assert!(said.contains("logged on 5 of the last 14 days"), "{said}");
+    settle();
+    assert_eq!(care_notes(&desktop).len(), 1, "rate-limited: {:?}", care_notes(&desktop));
+
+    // A warning sign passes that limit at once, critical, and stays until closed.
+    let said = log(&desktop, &home, &["--area", "upper-back", "--severity", "3", "--symptom", "fever"]);
+    assert!(said.contains("Please contact a doctor today"), "{said}");
+    let warning = wait_until("warning advice", || care_notes(&desktop).get(1).cloned());
+    assert_eq!(warning.summary, "Please contact a doctor today");
+    assert!(warning.body.starts_with("You logged fever with upper back discomfort."), "{}", warning.body);
+    assert_eq!((warning.urgency.as_str(), warning.timeout), ("CRITICAL", 0));
+    assert!(warning.actions.iter().all(|(k, _)| k == "open"), "no stretch, no snooze: {:?}", warning.actions);
+}
+
+#[test]
+fn a_warning_sign_during_do_not_disturb_and_quiet_hours_still_notifies() {
+    let quiet = config("").replace("quiet_hours = []", "quiet_hours = [\"00:00-24:00\"]");
+    let (desktop, home, _daemon) = setup(&quiet);
+    desktop.set_paused(true);
+    // Routine advice waits for quiet hours and do-not-disturb to end...
+    let said = log(&desktop, &home, &["--area", "neck", "--severity", "8"]);
+    assert!(said.contains("Go gently today"), "{said}");
+    // ...a warning sign does not.
+    log(&desktop, &home, &["--area", "neck", "--severity", "5", "--symptom", "headache"]);
+    let shown = wait_until("warning advice", || care_notes(&desktop).pop());
+    assert_eq!(shown.summary, "Please get medical help now");
+    assert!(shown.body.contains("emergency number"), "{}", shown.body);
+    assert_eq!(shown.urgency, "CRITICAL");
+    settle();
+    let reasons: Vec<String> = advice_rows(&home).into_iter().map(|(_, reason, _)| reason).collect();
+    assert_eq!(reasons, ["warning_now"], "the severe report's advice is still held");
+    assert_eq!(care_notes(&desktop).len(), 1);
+}
+
+#[test]
+fn logging_from_the_buttons_with_tingling_gets_advice_and_booked_quiets_that_area_only() {
+    let (desktop, home, _daemon) = setup(&fast_config("2s", "1h"));
+    let first = desktop.wait_for(1, WAIT)[0].clone();
+    desktop.click(first.id, "log");
+    desktop.wait_for(2, WAIT);
+    desktop.click(first.id, "area:neck");
+    desktop.wait_for(3, WAIT);
+    desktop.click(first.id, "severity:8");
+    desktop.wait_for(4, WAIT);
+    desktop.click(first.id, "symptom:tingling");
+    let warning = wait_until("warning advice", || {
+        care_notes(&desktop).into_iter().find(|n| n.summary == "Please contact a doctor today")
+    });
+    assert!(warning.body.contains("numbness or tingling with neck discomfort"), "{}", warning.body);
+    let severe = wait_until("severe advice", || {
+        care_notes(&desktop).into_iter().find(|n| n.summary == "Go gently today")
+    });
+    let symptoms: String = db(&home).query_row("SELECT symptoms FROM discomfort", [], |r| r.get(0)).unwrap();
+    assert_eq!(symptoms, "tingling");
+
+    desktop.click(severe.id, "booked");
+    wait_until("booked stored", || {
+        advice_rows(&home)
+            .iter()
+            .any(|(_, r, o)| r == "severe" && o.as_deref() == Some("booked"))
+            .then_some(())
+    });
+    let before = care_notes(&desktop).len();
+    // Worse again in the neck: quiet, it was booked. The wrists are another matter.
+    log(&desktop, &home, &["--area", "neck", "--severity", "9"]);
+    settle();
+    assert_eq!(care_notes(&desktop).len(), before, "booked quiets the neck");
+    log(&desktop, &home, &["--area", "wrists", "--severity", "8"]);
+    let wrists = wait_until("wrist advice", || care_notes(&desktop).get(before).cloned());
+    assert!(wrists.body.starts_with("Wrist discomfort logged at 8/10."), "{}", wrists.body);
+}
