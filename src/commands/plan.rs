@@ -1,11 +1,14 @@
-//! `postured plan`: a dry run of the planner over simulated days, as text or JSON lines.
+//! `postured plan`: a dry run of the planner over simulated days, as text or JSON lines, with
+//! the care advice the stored discomfort reports would bring.
 
-use crate::adapters::clock;
+use crate::adapters::store::{self, Store};
+use crate::adapters::{clock, paths};
 use crate::cli::PlanArgs;
 use crate::config::{self, ConfigPath};
+use crate::core::care::{self, CareState, Finding, Logged};
 use crate::core::planner::simulate;
 use crate::core::zone::Fold;
-use crate::core::{Event, Planner, PlannerState, Zone};
+use crate::core::{Event, Planner, PlannerState, Zone, advice, limits};
 use anyhow::{Context, anyhow};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::Serialize;
@@ -19,6 +22,31 @@ use std::process::ExitCode;
 pub enum PlanLine<'a> {
     Reminder { at: String, kind: &'a str, entry: Option<&'a str>, title: &'a str, body: &'a str },
     Held { at: String, kind: &'a str, reason: &'a str, until: String, dropped: bool },
+    Care { at: String, area: &'a str, reason: &'a str, why: &'a str, title: &'a str, body: &'a str },
+}
+
+/// Care advice the plan expects to be shown.
+pub struct CareLine {
+    pub at: DateTime<Utc>,
+    pub finding: Finding,
+    pub title: String,
+    pub body: String,
+}
+
+/// One thing in the plan, in time order.
+enum Item<'a> {
+    Event(&'a Event),
+    Care(&'a CareLine),
+}
+
+impl Item<'_> {
+    fn at(&self) -> DateTime<Utc> {
+        match self {
+            Item::Event(Event::Fired(r)) => r.at,
+            Item::Event(Event::Held { at, .. }) => *at,
+            Item::Care(c) => c.at,
+        }
+    }
 }
 
 pub fn run(config: Option<PathBuf>, args: &PlanArgs) -> anyhow::Result<ExitCode> {
@@ -28,23 +56,80 @@ pub fn run(config: Option<PathBuf>, args: &PlanArgs) -> anyhow::Result<ExitCode>
         Some(text) => parse_time(text, &zone, "--from")?,
         None => clock::now(),
     };
-    let mut planner = Planner::new(settings.rules, settings.catalog, PlannerState::default());
-    let events = simulate(&mut planner, from, chrono::Duration::days(i64::from(args.days)));
+    let span = chrono::Duration::days(i64::from(args.days));
+    // The stored reports and care state, if there are any: plan never creates the store.
+    let (reports, care_state) = stored_care(from)?;
+    let care = care_lines(&settings, &reports, care_state, from, span);
+    let mut planner = Planner::new(settings.rules.clone(), settings.catalog.clone(), PlannerState::default());
+    planner.adapt = care::adapt(&settings.care.rules, &reports, from);
+    let events = simulate(&mut planner, from, span);
+    let mut items: Vec<Item> = events.iter().map(Item::Event).chain(care.iter().map(Item::Care)).collect();
+    items.sort_by_key(Item::at);
 
     let mut out = BufWriter::new(std::io::stdout().lock());
     if args.json {
-        for e in &events {
-            serde_json::to_writer(&mut out, &line(e, &zone))?;
+        for item in &items {
+            let l = match item {
+                Item::Event(e) => line(e, &zone),
+                Item::Care(c) => PlanLine::Care {
+                    at: zone.rfc3339(c.at),
+                    area: c.finding.area.as_str(),
+                    reason: c.finding.reason.as_str(),
+                    why: &c.finding.why,
+                    title: &c.title,
+                    body: &c.body,
+                },
+            };
+            serde_json::to_writer(&mut out, &l)?;
             out.write_all(b"\n")?;
         }
     } else {
-        write_text(&mut out, &events, &zone, from, args.days)?;
+        write_text(&mut out, &items, &zone, from, args.days)?;
         for w in &settings.warnings {
             writeln!(out, "warning: {w}")?;
         }
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn stored_care(from: DateTime<Utc>) -> anyhow::Result<(Vec<Logged>, CareState)> {
+    let Some(dir) = paths::state_dir().filter(|d| d.join(store::FILE_NAME).exists()) else {
+        return Ok((Vec::new(), CareState::default()));
+    };
+    let store = Store::open(&dir)?;
+    let state = store.load_planner_state()?.map(|s| s.care).unwrap_or_default();
+    Ok((store.logged_since(from - care::LOOKBACK)?, state))
+}
+
+/// The care advice the reports call for, looked at each day of the plan as the daemon would:
+/// warning signs at once, routine advice after quiet hours or a pause, under its own limits.
+pub fn care_lines(
+    settings: &config::Settings,
+    reports: &[Logged],
+    mut state: CareState,
+    from: DateTime<Utc>,
+    span: chrono::Duration,
+) -> Vec<CareLine> {
+    let (rules, zone, limit_rules) = (&settings.care.rules, &settings.rules.zone, &settings.rules.limits);
+    let no_limits = crate::core::LimitState::default();
+    let mut lines = Vec::new();
+    let mut day = chrono::Duration::zero();
+    while day < span {
+        let now = from + day;
+        let findings = care::assess(rules, reports, zone, now);
+        for f in state.due(rules, &findings, now) {
+            let at = match limits::check_quiet(limit_rules, &no_limits, zone, now) {
+                Err(hold) if !f.reason.is_warning() => hold.until,
+                _ => now,
+            };
+            state.gave(&f, at);
+            let (title, body) = advice::text(&f);
+            lines.push(CareLine { at, finding: f, title, body });
+        }
+        day += chrono::Duration::days(1);
+    }
+    lines
 }
 
 pub fn line<'a>(e: &'a Event, zone: &Zone) -> PlanLine<'a> {
@@ -68,7 +153,7 @@ pub fn line<'a>(e: &'a Event, zone: &Zone) -> PlanLine<'a> {
 
 fn write_text(
     out: &mut impl Write,
-    events: &[Event],
+    items: &[Item],
     zone: &Zone,
     from: DateTime<Utc>,
     days: u32,
@@ -80,27 +165,28 @@ fn write_text(
         zone.name()
     )?;
     let mut day = None;
-    let (mut fired, mut held) = (0, 0);
-    for e in events {
-        let at = match e {
-            Event::Fired(r) => r.at,
-            Event::Held { at, .. } => *at,
-        };
+    let (mut fired, mut held, mut cared) = (0, 0, 0);
+    for item in items {
+        let at = item.at();
         let date = zone.date(at);
         if day != Some(date) {
             writeln!(out, "\n{}", zone.format(at, "%A %Y-%m-%d"))?;
             day = Some(date);
         }
         let time = zone.format(at, "%H:%M");
-        match e {
-            Event::Fired(r) => {
+        match item {
+            Item::Care(c) => {
+                cared += 1;
+                writeln!(out, "  {time}  {:<9} {} ({})", "care", c.title, c.finding.why)?;
+            }
+            Item::Event(Event::Fired(r)) => {
                 fired += 1;
                 writeln!(out, "  {time}  {:<9} {}", r.kind.as_str(), r.title)?;
                 for l in r.body.lines() {
                     writeln!(out, "                   {l}")?;
                 }
             }
-            Event::Held { kind, reason, until, dropped, .. } => {
+            Item::Event(Event::Held { kind, reason, until, dropped, .. }) => {
                 held += 1;
                 let until_text = if zone.date(*until) == date {
                     zone.format(*until, "%H:%M")
@@ -118,7 +204,8 @@ fn write_text(
             }
         }
     }
-    writeln!(out, "\n{fired} reminder(s), {held} held back.")
+    let care = if cared > 0 { format!(", {cared} care advice") } else { String::new() };
+    writeln!(out, "\n{fired} reminder(s), {held} held back{care}.")
 }
 
 /// A time option (`--from`, `--at`, `--before`): an RFC 3339 instant, or a local date-time or

@@ -118,3 +118,52 @@ fn completions_and_man_page_are_generated() {
     assert!(out.status.success());
     assert!(stdout(&out).starts_with(".ie \\n(.g .ds Aq \\(aq"), "{}", &stdout(&out)[..80]);
 }
+
+#[test]
+fn plan_shows_the_care_advice_stored_reports_would_bring_and_log_checks_its_input() {
+    let home = Home::new();
+    // Relative to today, so the year-long backdating limit never bites.
+    let start = chrono::Utc::now().date_naive().and_hms_opt(7, 0, 0).unwrap().and_utc();
+    let from = start.to_rfc3339();
+    let from = from.as_str();
+    for d in 1..=5 {
+        let at = (start - chrono::Duration::days(d) + chrono::Duration::hours(2)).to_rfc3339();
+        let out = home.run(&["log", "--area", "neck", "--severity", "3", "--at", &at]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let out = home.run(&["plan", "--from", from, "--days", "2", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let care: Vec<Value> = json_lines(&stdout(&out)).into_iter().filter(|l| l["type"] == "care").collect();
+    assert_eq!(care.len(), 1, "once, not every day: {care:?}");
+    let care_at = chrono::DateTime::parse_from_rfc3339(care[0]["at"].as_str().unwrap()).unwrap();
+    assert_eq!(care_at, start, "at the start of the plan");
+    assert_eq!(care[0]["reason"], "recurrence");
+    assert_eq!(care[0]["area"], "neck");
+    assert_eq!(care[0]["why"], "neck discomfort logged on 5 of the last 14 days");
+    assert_eq!(care[0]["title"], "Worth seeing someone about it");
+    let text = stdout(&home.run(&["plan", "--from", from, "--days", "1"]));
+    assert!(
+        text.contains(
+            "  care      Worth seeing someone about it (neck discomfort logged on 5 of the last 14 days)"
+        ),
+        "{text}"
+    );
+
+    // Bad input is refused with a clear message, and the five reports stay.
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
+    let refused = [
+        (vec!["--at", tomorrow.as_str()], "--at is in the future"),
+        (vec!["--at", "2020-01-01"], "--at is more than a year ago"),
+        (vec!["--at", "yesterday"], "--at \"yesterday\" is not a time"),
+        (vec!["--symptom", "elbow"], "invalid value 'elbow' for '--symptom <SYMPTOM>'"),
+    ];
+    for (extra, message) in refused {
+        let mut args = vec!["log", "--area", "neck", "--severity", "3"];
+        args.extend(extra);
+        let out = home.run(&args);
+        assert!(!out.status.success(), "{args:?} was accepted");
+        assert!(stderr(&out).contains(message), "{args:?}: {}", stderr(&out));
+    }
+    let out = home.run(&["plan", "--from", from, "--days", "1", "--json"]);
+    assert_eq!(stdout(&out).matches("\"type\":\"care\"").count(), 1);
+}
