@@ -167,7 +167,8 @@ pub fn care(f: &Finding, link: Option<&str>, expire: Duration) -> Message {
         actions.push(("booked".to_owned(), "I've booked/seen someone".to_owned()));
         actions.push(("later".to_owned(), "Remind me later".to_owned()));
     }
-    if link.is_some() {
+    // A warning sign is for a doctor or urgent care, not the clinic the link points to.
+    if link.is_some() && !warning {
         actions.push(("open".to_owned(), "Open".to_owned()));
     }
     Message {
@@ -302,8 +303,8 @@ mod tests {
         let m = care(&routine, Some("https://physio.example"), Duration::from_secs(120));
         assert_eq!(m.actions.last().unwrap().0, "open");
         let warning = Finding { reason: Reason::WarningNow, symptoms: vec![Symptom::Chest], ..routine };
-        let m = care(&warning, None, Duration::from_secs(120));
-        assert!(m.actions.is_empty());
+        let m = care(&warning, Some("https://physio.example"), Duration::from_secs(120));
+        assert!(m.actions.is_empty(), "{:?}", m.actions);
         assert_eq!((m.urgency, m.expire), (Urgency::Critical, Duration::ZERO));
         assert_eq!(read_action("booked"), Answer::Booked);
         assert_eq!(read_action("symptom:weakness"), Answer::Symptom(Some(Symptom::Weakness)));
