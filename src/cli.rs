@@ -59,9 +59,9 @@ pub enum Command {
     Log {
         #[arg(long, value_enum)]
         area: crate::core::Area,
-        #[arg(long, value_parser = clap::value_parser!(u8).range(0..=10))]
+        #[arg(long, value_parser = clap::value_parser!(u8).range(0..=10), allow_negative_numbers = true)]
         severity: u8,
-        /// A short note, e.g. "after a long call"
+        /// A short note, e.g. "after a long call"; `-` reads it from standard input
         #[arg(long)]
         note: Option<String>,
     },
