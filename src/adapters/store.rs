@@ -129,7 +129,7 @@ impl Store {
             .append(true)
             .mode(0o600)
             .open(path)
-            .with_context(|| format!("can't create {}", path.display()))?;
+            .with_context(|| format!("can't open {} for writing", path.display()))?;
         let conn =
             Store::connect(path).with_context(|| format!("can't open the database {}", path.display()))?;
         let mut store = Store { conn, path: path.to_owned() };

@@ -3,5 +3,6 @@
 mod cli;
 mod daemon;
 mod desktop;
+mod durable;
 mod support;
 mod unit;
