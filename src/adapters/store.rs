@@ -5,7 +5,7 @@ use crate::core::{Area, Kind, PlannerState};
 use anyhow::{Context, bail};
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::config::DbConfig;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::fs::{DirBuilder, OpenOptions};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -172,7 +172,13 @@ impl Store {
             );
         }
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
-            let tx = self.conn.transaction()?;
+            // Two processes opening a new store at once must not both run a migration: take the
+            // write lock first, then look again.
+            let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let done: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+            if done > i as i64 {
+                continue;
+            }
             tx.execute_batch(sql).with_context(|| format!("schema migration {}", i + 1))?;
             tx.pragma_update(None, "user_version", (i + 1) as i64)?;
             tx.commit()?;

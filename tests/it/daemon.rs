@@ -24,13 +24,13 @@ fn fast_config(interval: &str, snooze: &str) -> String {
 }
 
 /// The daemon under test, with its stderr in a file; SIGTERMed (then killed) on drop.
-struct Daemon {
+pub(crate) struct Daemon {
     child: Option<Child>,
     log: std::path::PathBuf,
 }
 
 impl Daemon {
-    fn start(desktop: &Desktop, home: &Home) -> Daemon {
+    pub(crate) fn start(desktop: &Desktop, home: &Home) -> Daemon {
         let log = home.dir.path().join("daemon.log");
         let mut cmd = home.command();
         desktop.env(&mut cmd);
@@ -46,7 +46,7 @@ impl Daemon {
         d
     }
 
-    fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
@@ -60,6 +60,13 @@ impl Daemon {
 
     fn pid(&self) -> u32 {
         self.child.as_ref().unwrap().id()
+    }
+
+    /// SIGKILL, as a crash or the OOM killer would.
+    pub(crate) fn kill(&mut self) {
+        let mut child = self.child.take().unwrap();
+        child.kill().unwrap();
+        child.wait().unwrap();
     }
 
     /// SIGTERM, and how long it took to exit.

@@ -1,12 +1,14 @@
-//! `postured log` straight into the store: what was acknowledged survives SIGKILL, and bad input,
-//! a damaged database or a state folder that can't be written lose nothing already stored.
+//! `postured log`, straight into the store or through the daemon: what was acknowledged survives
+//! SIGKILL, and bad input, a damaged database or an unwritable state folder lose nothing stored.
 
+use crate::daemon::Daemon;
+use crate::desktop::Desktop;
 use crate::support::{Home, stderr, stdout};
 use rusqlite::Connection;
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
-use std::process::{Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 fn db_path(home: &Home) -> PathBuf {
@@ -40,7 +42,8 @@ impl Rng {
     }
 }
 
-/// One `postured log` run: what it printed, whether it exited 0, whether we killed it.
+/// One `postured log` run: what it printed, whether it exited 0, whether it was cut short (we
+/// killed it, or the daemon it was talking to).
 struct Writer {
     note: String,
     severity: u8,
@@ -59,11 +62,10 @@ impl Writer {
     }
 }
 
-fn write(home: &Home, note: String, severity: u8, kill_after: Option<Duration>) -> Writer {
+fn write(mut cmd: Command, note: String, severity: u8, kill_after: Option<Duration>) -> Writer {
     let sev = severity.to_string();
     let started = Instant::now();
-    let mut child = home
-        .command()
+    let mut child = cmd
         .args(["log", "--area", "neck", "--severity", &sev, "--note", &note])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -78,85 +80,144 @@ fn write(home: &Home, note: String, severity: u8, kill_after: Option<Duration>) 
     Writer { note, severity, out, killed, took: started.elapsed() }
 }
 
-#[test]
-fn acknowledged_reports_survive_concurrent_writers_killed_at_random() {
-    const SEED: u64 = 0x5EED_0004;
-    const ROUNDS: usize = 40;
-    const WRITERS: usize = 5;
-    let home = Home::new();
-    let mut rng = Rng(SEED);
-    let first = write(&home, "warm-up".into(), 1, None);
-    assert!(first.out.status.success(), "{}", stderr(&first.out));
-    // How long a writer takes here and now (a busy machine is slower), so that the kills land
-    // before, during and after its commit: the slowest that finished in the last round, and more.
-    let mut span = first.took;
-    let mut writers = vec![first];
-    for round in 0..ROUNDS {
-        let window = span.as_micros().max(1000) as u64 * 5 / 4;
-        let batch: Vec<(String, u8, Option<Duration>)> = (0..WRITERS)
+/// Rounds of writers at once, two in three SIGKILLed at a random moment.
+struct Writers {
+    seed: u64,
+    rng: Rng,
+    /// How long a writer takes here and now (a busy machine is slower), so that the kills land
+    /// before, during and after its commit: the slowest that finished in the last round.
+    span: Duration,
+    done: Vec<Writer>,
+}
+
+impl Writers {
+    fn new(seed: u64) -> Self {
+        Writers { seed, rng: Rng(seed), span: Duration::from_millis(20), done: Vec::new() }
+    }
+
+    /// The kill window, in µs: a little more than a writer takes.
+    fn window(&self) -> u64 {
+        self.span.as_micros().max(1000) as u64 * 5 / 4
+    }
+
+    /// One round of `n` writers made by `command`; `meanwhile` runs beside them.
+    fn round(&mut self, n: usize, command: &(dyn Fn() -> Command + Sync), meanwhile: impl FnOnce() + Send) {
+        let window = self.window();
+        let round = self.done.len();
+        let batch: Vec<_> = (0..n)
             .map(|w| {
-                let kill = (rng.below(3) != 0).then(|| Duration::from_micros(rng.below(window)));
-                (format!("r{round}w{w}"), rng.below(11) as u8, kill)
+                let kill = (self.rng.below(3) != 0).then(|| Duration::from_micros(self.rng.below(window)));
+                (format!("n{round}w{w}"), self.rng.below(11) as u8, kill)
             })
             .collect();
-        let home = &home;
         let done = std::thread::scope(|s| {
             let runs: Vec<_> = batch
                 .into_iter()
-                .map(|(note, sev, kill)| s.spawn(move || write(home, note, sev, kill)))
+                .map(|(note, sev, kill)| s.spawn(move || write(command(), note, sev, kill)))
                 .collect();
+            meanwhile();
             runs.into_iter().map(|r| r.join().unwrap()).collect::<Vec<_>>()
         });
-        span = done.iter().filter(|w| !w.killed).map(|w| w.took).max().unwrap_or(span);
-        writers.extend(done);
+        self.span = done.iter().filter(|w| !w.killed).map(|w| w.took).max().unwrap_or(self.span);
+        self.done.extend(done);
     }
 
-    let context = format!("seed {SEED:#x}, last kill window {span:?}");
-    let stored = reports(&home);
-    assert_eq!(integrity(&home), "ok", "{context}");
-    let mut acknowledged = 0;
-    for w in &writers {
-        let err = stderr(&w.out);
-        assert!(!err.contains("damaged"), "a kill must not look like damage ({context}): {err}");
-        if !w.killed || w.out.status.success() {
-            assert!(w.out.status.success(), "{} failed without being killed ({context}): {err}", w.note);
-        }
-        match w.acknowledged_id() {
-            Some(id) => {
-                acknowledged += 1;
-                let row = stored.iter().find(|r| r.3.as_deref() == Some(w.note.as_str()));
-                let row = row
-                    .unwrap_or_else(|| panic!("{} was acknowledged but is not stored ({context})", w.note));
-                let want = (id, "neck".to_owned(), w.severity, Some(w.note.clone()));
-                assert_eq!(row, &want, "{} is not stored as acknowledged ({context})", w.note);
+    /// Everything acknowledged is stored as acknowledged, nothing else or twice, and the
+    /// database is intact.
+    fn check(&self, home: &Home) {
+        let context = format!("seed {:#x}, last kill window {:?}", self.seed, self.span);
+        let stored = reports(home);
+        assert_eq!(integrity(home), "ok", "{context}");
+        let mut acknowledged = 0;
+        for w in &self.done {
+            let err = stderr(&w.out);
+            assert!(!err.contains("damaged"), "a kill must not look like damage ({context}): {err}");
+            if !w.killed || w.out.status.success() {
+                assert!(w.out.status.success(), "{} failed without being killed ({context}): {err}", w.note);
             }
-            None => assert!(!w.out.status.success(), "{} exited 0 without saying Logged", w.note),
+            match w.acknowledged_id() {
+                Some(id) => {
+                    acknowledged += 1;
+                    let row = stored.iter().find(|r| r.3.as_deref() == Some(w.note.as_str()));
+                    let row = row.unwrap_or_else(|| {
+                        panic!("{} was acknowledged but is not stored ({context})", w.note)
+                    });
+                    let want = (id, "neck".to_owned(), w.severity, Some(w.note.clone()));
+                    assert_eq!(row, &want, "{} is not stored as acknowledged ({context})", w.note);
+                }
+                None => assert!(!w.out.status.success(), "{} exited 0 without saying Logged", w.note),
+            }
         }
+        // Only notes we sent, each at most once: a killed writer leaves all of its report or none.
+        let mut notes: Vec<&str> = stored.iter().map(|r| r.3.as_deref().unwrap()).collect();
+        notes.sort_unstable();
+        let before = notes.len();
+        notes.dedup();
+        assert_eq!(notes.len(), before, "a report stored twice ({context})");
+        assert!(notes.iter().all(|n| self.done.iter().any(|w| w.note == *n)), "{context}");
+        // The run must have exercised both sides, or it proves nothing.
+        let cut_short = self.done.iter().filter(|w| w.killed && !w.out.status.success()).count();
+        let all = self.done.len();
+        eprintln!(
+            "{acknowledged} acknowledged, {cut_short} cut short, {} stored, of {all} ({context})",
+            stored.len()
+        );
+        assert!(acknowledged >= all / 4 && cut_short >= all / 8, "too few of one kind ({context})");
+        let kept_aside = std::fs::read_dir(db_path(home).parent().unwrap())
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().contains(".corrupt-"))
+            .count();
+        assert_eq!(kept_aside, 0, "nothing was set aside as damaged ({context})");
     }
-    // Only notes we sent, each at most once: a killed writer leaves all of its report or none.
-    let mut notes: Vec<&str> = stored.iter().map(|r| r.3.as_deref().unwrap()).collect();
-    notes.sort_unstable();
-    let before = notes.len();
-    notes.dedup();
-    assert_eq!(notes.len(), before, "a report stored twice ({context})");
-    assert!(notes.iter().all(|n| writers.iter().any(|w| w.note == *n)), "{context}");
-    // The run must have exercised both sides, or it proves nothing.
-    let cut_short = writers.iter().filter(|w| w.killed && !w.out.status.success()).count();
-    eprintln!(
-        "{acknowledged} acknowledged, {cut_short} cut short, {} stored, of {} ({context})",
-        stored.len(),
-        writers.len()
-    );
-    assert!(
-        acknowledged >= writers.len() / 4 && cut_short >= writers.len() / 8,
-        "{acknowledged} acknowledged, {cut_short} cut short of {} ({context})",
-        writers.len()
-    );
-    let kept_aside = std::fs::read_dir(db_path(&home).parent().unwrap())
-        .unwrap()
-        .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().contains(".corrupt-"))
-        .count();
-    assert_eq!(kept_aside, 0, "nothing was set aside as damaged ({context})");
+}
+
+#[test]
+fn acknowledged_reports_survive_concurrent_writers_killed_at_random() {
+    let home = Home::new();
+    let mut writers = Writers::new(0x5EED_0004);
+    for _ in 0..40 {
+        writers.round(5, &|| home.command(), || ());
+    }
+    writers.check(&home);
+}
+
+#[test]
+fn acknowledged_reports_survive_a_daemon_killed_at_random_and_its_clients_too() {
+    let desktop = Desktop::start();
+    let home = Home::new();
+    let mut daemon = Daemon::start(&desktop, &home);
+    let command = || {
+        let mut cmd = home.command();
+        desktop.env(&mut cmd);
+        cmd
+    };
+    let mut writers = Writers::new(0x5EED_0D43);
+    // Through the daemon, then the daemon SIGKILLed in the middle of a round (its clients may
+    // fail: that is no acknowledgement), then straight into the store, then a new daemon.
+    for _ in 0..10 {
+        writers.round(4, &command, || ());
+    }
+    let delay = Duration::from_micros(writers.rng.below(writers.window()));
+    let start = writers.done.len();
+    writers.round(4, &command, || {
+        std::thread::sleep(delay);
+        daemon.kill();
+    });
+    for w in &mut writers.done[start..] {
+        w.killed = true;
+    }
+    for _ in 0..10 {
+        writers.round(4, &command, || ());
+    }
+    let daemon = Daemon::start(&desktop, &home);
+    for _ in 0..10 {
+        writers.round(4, &command, || ());
+    }
+    let log = daemon.log();
+    assert!(log.contains("logged neck discomfort"), "the daemon did the writing:\n{log}");
+    assert!(!log.contains("damaged") && !log.contains("ERROR"), "a clean start after SIGKILL:\n{log}");
+    drop(daemon);
+    writers.check(&home);
 }
 
 /// Runs `postured log` with `args` after `--area neck`, feeding `input` on stdin.
