@@ -346,6 +346,24 @@ fn a_damaged_database_is_kept_aside_and_log_says_so() {
 }
 
 #[test]
+fn the_daemon_reports_a_damaged_database_at_error_level_and_carries_on() {
+    let desktop = Desktop::start();
+    let home = Home::new();
+    std::fs::create_dir_all(db_path(&home).parent().unwrap()).unwrap();
+    std::fs::write(db_path(&home), b"garbage ".repeat(1000)).unwrap();
+    let daemon = Daemon::start(&desktop, &home);
+    let log = daemon.log();
+    let line =
+        log.lines().find(|l| l.contains("was damaged")).unwrap_or_else(|| panic!("no warning:\n{log}"));
+    assert!(line.contains("ERROR") && line.contains("(file is not a database); it was kept as "), "{line}");
+    let mut cmd = home.command();
+    desktop.env(&mut cmd);
+    let out = cmd.args(["log", "--area", "neck", "--severity", "3"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(reports(&home).len(), 1);
+}
+
+#[test]
 fn a_state_folder_that_cannot_be_made_fails_log_clearly() {
     // Made impossible by the file system's shape rather than by permissions, which root (as in
     // CI containers) ignores: a file where the folder should be, and a file above it.
