@@ -62,12 +62,13 @@ pub enum Command {
     Log {
         #[arg(long, value_enum)]
         area: crate::core::Area,
-        #[arg(long, value_parser = clap::value_parser!(u8).range(0..=10))]
+        #[arg(long, value_parser = clap::value_parser!(u8).range(0..=10), allow_negative_numbers = true)]
         severity: u8,
         /// A sign that came with it (repeat for several)
         #[arg(long = "symptom", value_enum, value_name = "SYMPTOM")]
         symptoms: Vec<crate::core::Symptom>,
-        /// A short note, e.g. "after a long call" (at most 1000 characters)
+        /// A short note, e.g. "after a long call" (at most 1000 characters); `-` reads it from
+        /// standard input
         #[arg(long)]
         note: Option<String>,
         /// When it was, if not now: "2026-11-20T10:00" or "2026-11-20" (up to a year back)

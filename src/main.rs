@@ -28,8 +28,20 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("postured: {e:#}");
+            eprintln!("postured: {}", describe(&e));
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error and its causes, as `{:#}` would, minus SQLite's repeat of its own message
+/// ("…: Error code 13: database or disk is full") after rusqlite's.
+fn describe(e: &anyhow::Error) -> String {
+    let causes = e.chain().filter(|cause| {
+        let Some(inner) = cause.downcast_ref::<rusqlite::ffi::Error>() else { return true };
+        !e.chain().any(|c| {
+            matches!(c.downcast_ref(), Some(rusqlite::Error::SqliteFailure(outer, Some(_))) if outer == inner)
+        })
+    });
+    causes.map(|c| c.to_string()).collect::<Vec<_>>().join(": ")
 }

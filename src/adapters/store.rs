@@ -4,11 +4,14 @@
 use crate::core::{Area, Finding, Kind, Logged, PlannerState, Symptom, symptom};
 use anyhow::{Context, bail};
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::config::DbConfig;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::fs::{DirBuilder, OpenOptions};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+mod damage;
 
 /// Each entry moves the schema one version up; `PRAGMA user_version` says how many ran.
 const MIGRATIONS: &[&str] = &[
@@ -61,6 +64,29 @@ pub const FILE_NAME: &str = "postured.sqlite3";
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+}
+
+/// A store just opened, and whether a damaged database had to be set aside for it.
+pub struct Opened {
+    pub store: Store,
+    /// Where the damaged database was kept when a fresh one was started in its place.
+    pub recovered_from: Option<PathBuf>,
+    /// What was wrong with it, for the warning.
+    damage: String,
+}
+
+impl Opened {
+    /// What callers must tell the user (loudly) when a damaged database was set aside.
+    pub fn warning(&self) -> Option<String> {
+        self.recovered_from.as_ref().map(|kept| {
+            format!(
+                "the database {} was damaged ({}); it was kept as {} and a new one was started",
+                self.store.path.display(),
+                self.damage,
+                kept.display()
+            )
+        })
+    }
 }
 
 /// A discomfort report as stored.
@@ -131,28 +157,33 @@ fn parse_ts(s: &str) -> rusqlite::Result<DateTime<Utc>> {
 }
 
 impl Store {
-    /// Opens (creating if needed) the store in `dir`: the folder 0700, the file 0600.
-    pub fn open(dir: &Path) -> anyhow::Result<Store> {
+    /// Opens (creating if needed) the store in `dir`: the folder 0700, the file 0600. A file that
+    /// is not a database or fails `PRAGMA quick_check` is set aside, never deleted, and a fresh
+    /// database started; see [`Opened::warning`].
+    pub fn open(dir: &Path) -> anyhow::Result<Opened> {
         DirBuilder::new()
             .recursive(true)
             .mode(0o700)
             .create(dir)
             .with_context(|| format!("can't create the state folder {}", dir.display()))?;
         let path = dir.join(FILE_NAME);
+        match Store::open_file(&path) {
+            Err(e) if damage::is_damaged(&e) => damage::start_afresh(dir, &path, &e),
+            other => other.map(|store| Opened { store, recovered_from: None, damage: String::new() }),
+        }
+    }
+
+    fn open_file(path: &Path) -> anyhow::Result<Store> {
         // Create the file with its final permissions before SQLite opens it.
         OpenOptions::new()
             .create(true)
             .append(true)
             .mode(0o600)
-            .open(&path)
-            .with_context(|| format!("can't create {}", path.display()))?;
-        let conn = Connection::open(&path).with_context(|| format!("can't open {}", path.display()))?;
-        conn.busy_timeout(Duration::from_secs(5))?;
-        // WAL lets `postured log` write while the daemon reads; FULL makes every commit durable
-        // before we tell the user it was logged.
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        let mut store = Store { conn, path };
+            .open(path)
+            .with_context(|| format!("can't open {} for writing", path.display()))?;
+        let conn =
+            Store::connect(path).with_context(|| format!("can't open the database {}", path.display()))?;
+        let mut store = Store { conn, path: path.to_owned() };
         store.migrate()?;
         for suffix in ["-wal", "-shm"] {
             let side = PathBuf::from(format!("{}{suffix}", store.path.display()));
@@ -161,6 +192,21 @@ impl Store {
             }
         }
         Ok(store)
+    }
+
+    fn connect(path: &Path) -> anyhow::Result<Connection> {
+        let conn = Connection::open(path)?;
+        // Until it passes quick_check, closing must not checkpoint into (or delete the `-wal` of)
+        // what may be a damaged database we are about to keep aside.
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
+        conn.busy_timeout(Duration::from_secs(5))?;
+        // WAL lets `postured log` write while the daemon reads; FULL makes every commit durable
+        // before we tell the user it was logged.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        damage::quick_check(&conn)?;
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, false)?;
+        Ok(conn)
     }
 
     pub fn path(&self) -> &Path {
@@ -177,7 +223,13 @@ impl Store {
             );
         }
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
-            let tx = self.conn.transaction()?;
+            // Two processes opening a new store at once must not both run a migration: take the
+            // write lock first, then look again.
+            let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let done: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+            if done > i as i64 {
+                continue;
+            }
             tx.execute_batch(sql).with_context(|| format!("schema migration {}", i + 1))?;
             tx.pragma_update(None, "user_version", (i + 1) as i64)?;
             tx.commit()?;
@@ -348,7 +400,7 @@ mod tests {
         let state_dir = dir.path().join("state/postured");
         let now = Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap();
         {
-            let store = Store::open(&state_dir).unwrap();
+            let store = Store::open(&state_dir).unwrap().store;
             assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len());
             assert_eq!(store.load_planner_state().unwrap(), None);
             let state = PlannerState { ignored_in_a_row: 2, ..Default::default() };
@@ -367,7 +419,7 @@ mod tests {
             };
             store.log_discomfort(&report, now).unwrap();
         }
-        let store = Store::open(&state_dir).unwrap();
+        let store = Store::open(&state_dir).unwrap().store;
         assert_eq!(store.load_planner_state().unwrap().unwrap().ignored_in_a_row, 2);
         let shown = store.shown_since(now).unwrap();
         assert_eq!((shown[0].kind.as_str(), shown[0].outcome.as_deref()), ("stretch", Some("done")));
@@ -382,7 +434,7 @@ mod tests {
     #[test]
     fn a_database_from_a_newer_version_is_refused_not_damaged() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
+        let store = Store::open(dir.path()).unwrap().store;
         store.conn.pragma_update(None, "user_version", 99).unwrap();
         drop(store);
         let err = Store::open(dir.path()).err().unwrap().to_string();
@@ -392,7 +444,7 @@ mod tests {
     #[test]
     fn severity_outside_0_to_10_never_reaches_the_table() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
+        let store = Store::open(dir.path()).unwrap().store;
         let now = Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap();
         let r =
             NewReport { at: now, area: Area::Neck, severity: 11, symptoms: &[], note: None, source: "cli" };

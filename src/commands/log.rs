@@ -9,8 +9,9 @@ use crate::adapters::{clock, paths};
 use crate::config::{self, ConfigPath};
 use crate::core::care::{self, CareRules};
 use crate::core::{Area, Symptom, Zone, advice};
-use anyhow::Context;
+use anyhow::{Context, anyhow, bail};
 use chrono::{DateTime, Duration, Utc};
+use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -28,6 +29,25 @@ pub fn check_note(note: &str) -> Result<Option<String>, String> {
         n if n > MAX_NOTE => Err(format!("the note is {n} characters; at most {MAX_NOTE} are kept")),
         _ => Ok(Some(note.to_owned())),
     }
+}
+
+const NOT_LOGGED: &str = "the report was not logged";
+
+/// `--note -` reads the note from standard input; past this many bytes it is refused unread.
+const MAX_NOTE_BYTES: usize = 4 * MAX_NOTE;
+
+fn read_note(input: impl Read) -> anyhow::Result<String> {
+    let mut bytes = Vec::new();
+    input
+        .take(MAX_NOTE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .context("can't read the note from standard input")?;
+    if bytes.len() > MAX_NOTE_BYTES {
+        bail!(
+            "the note on standard input is over {MAX_NOTE_BYTES} bytes; at most {MAX_NOTE} characters are kept"
+        );
+    }
+    String::from_utf8(bytes).map_err(|_| anyhow!("the note on standard input is not UTF-8 text"))
 }
 
 /// A backdated report's time: not in the future, not more than a year back.
@@ -60,7 +80,11 @@ pub fn run(config: Option<PathBuf>, args: LogArgs) -> anyhow::Result<ExitCode> {
             (CareRules::default(), Zone::System)
         }
     };
-    let note = check_note(args.note.as_deref().unwrap_or_default()).map_err(anyhow::Error::msg)?;
+    let note_text = match args.note.as_deref() {
+        Some("-") => read_note(std::io::stdin().lock())?,
+        other => other.unwrap_or_default().to_owned(),
+    };
+    let note = check_note(&note_text).map_err(anyhow::Error::msg)?;
     let now = clock::now();
     let at = match &args.at {
         Some(text) => check_at(Some(parse_time(text, &zone, "--at")?), now).map_err(anyhow::Error::msg)?,
@@ -91,7 +115,11 @@ pub fn run(config: Option<PathBuf>, args: LogArgs) -> anyhow::Result<ExitCode> {
         Some(answer) => answer,
         None => {
             let dir = paths::state_dir().context("can't find a home folder for the state directory")?;
-            let store = Store::open(&dir)?;
+            let opened = Store::open(&dir).context(NOT_LOGGED)?;
+            if let Some(w) = opened.warning() {
+                eprintln!("postured: {w}");
+            }
+            let store = opened.store;
             let report = NewReport {
                 at,
                 area: args.area,
@@ -100,7 +128,9 @@ pub fn run(config: Option<PathBuf>, args: LogArgs) -> anyhow::Result<ExitCode> {
                 note: note.as_deref(),
                 source: "cli",
             };
-            let id = store.log_discomfort(&report, now)?;
+            let id = store
+                .log_discomfort(&report, now)
+                .with_context(|| format!("{NOT_LOGGED}: can't store it in {}", store.path().display()))?;
             let reports = store.logged_since(now - care::LOOKBACK)?;
             let findings = care::assess(&rules, &reports, &zone, now);
             let mine = reports.iter().find(|r| r.id == id).map(|r| care::for_report(&findings, r));

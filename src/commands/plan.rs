@@ -97,7 +97,11 @@ fn stored_care(from: DateTime<Utc>) -> anyhow::Result<(Vec<Logged>, CareState)> 
     let Some(dir) = paths::state_dir().filter(|d| d.join(store::FILE_NAME).exists()) else {
         return Ok((Vec::new(), CareState::default()));
     };
-    let store = Store::open(&dir)?;
+    let opened = Store::open(&dir)?;
+    if let Some(w) = opened.warning() {
+        eprintln!("postured: {w}");
+    }
+    let store = opened.store;
     let state = store.load_planner_state()?.map(|s| s.care).unwrap_or_default();
     Ok((store.logged_since(from - care::LOOKBACK)?, state))
 }

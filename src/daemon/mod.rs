@@ -80,7 +80,11 @@ impl Daemon {
             warn!("{w}");
         }
         let dir = paths::state_dir().context("can't find a home folder for the state directory")?;
-        let store = Store::open(&dir)?;
+        let opened = Store::open(&dir)?;
+        if let Some(w) = opened.warning() {
+            error!("{w}");
+        }
+        let store = opened.store;
         let saved = store.load_planner_state()?.unwrap_or_default();
         let planner = Planner::new(settings.rules.clone(), settings.catalog.clone(), saved);
 

@@ -62,6 +62,13 @@ impl Daemon {
         self.child.as_ref().unwrap().id()
     }
 
+    /// SIGKILL, as a crash or the OOM killer would.
+    pub(crate) fn kill(&mut self) {
+        let mut child = self.child.take().unwrap();
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+
     /// SIGTERM, and how long it took to exit.
     fn terminate(&mut self) -> (ExitStatus, Duration) {
         let mut child = self.child.take().unwrap();
