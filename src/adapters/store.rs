@@ -39,6 +39,15 @@ const MIGRATIONS: &[&str] = &[
         source TEXT NOT NULL
     );
     CREATE INDEX discomfort_at ON discomfort (at);",
+    // 2: natural breaks: time away (locked, asleep, idle) long enough to count as a break.
+    "CREATE TABLE natural_breaks (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        away_from TEXT NOT NULL,
+        back_at TEXT NOT NULL,
+        cause TEXT NOT NULL
+    );
+    CREATE INDEX natural_breaks_back_at ON natural_breaks (back_at);",
 ];
 
 pub const FILE_NAME: &str = "postured.sqlite3";
@@ -186,6 +195,22 @@ impl Store {
         Ok(n == 1)
     }
 
+    /// Records that time away from `from` to `to` counted as a break of `kind`; `cause` says
+    /// how the absence was seen, e.g. `locked+idle`.
+    pub fn record_natural_break(
+        &self,
+        kind: Kind,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        cause: &str,
+    ) -> anyhow::Result<i64> {
+        self.conn.execute(
+            "INSERT INTO natural_breaks (kind, away_from, back_at, cause) VALUES (?1, ?2, ?3, ?4)",
+            params![kind.as_str(), ts(from), ts(to), cause],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
     /// Stores a report and commits it (durably, with `synchronous = FULL`) before returning.
     pub fn log_discomfort(
         &self,
@@ -259,6 +284,8 @@ mod tests {
             assert!(store.record_outcome(id, "done", now).unwrap());
             assert!(!store.record_outcome(id, "dismissed", now).unwrap(), "the first outcome stands");
             store.log_discomfort(now, Area::Neck, 6, Some("after a call"), "cli", now).unwrap();
+            let back = now + chrono::Duration::minutes(7);
+            assert_eq!(store.record_natural_break(Kind::Movement, now, back, "locked").unwrap(), 1);
         }
         let store = Store::open(&state_dir).unwrap();
         assert_eq!(store.load_planner_state().unwrap().unwrap().ignored_in_a_row, 2);
@@ -267,6 +294,11 @@ mod tests {
         let reports = store.reports_since(now).unwrap();
         assert_eq!((reports[0].area, reports[0].severity), (Area::Neck, 6));
         assert_eq!(reports[0].note.as_deref(), Some("after a call"));
+        let cause: String = store
+            .conn
+            .query_row("SELECT cause FROM natural_breaks WHERE kind = 'movement'", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(cause, "locked");
         assert_eq!(std::fs::metadata(&state_dir).unwrap().mode() & 0o777, 0o700);
         assert_eq!(std::fs::metadata(store.path()).unwrap().mode() & 0o777, 0o600);
     }

@@ -6,8 +6,10 @@ mod catalog;
 pub mod error;
 pub mod fields;
 mod raw;
+mod session;
 
 pub use error::{ConfigError, Source};
+pub use session::Session;
 
 use crate::core::limits::ExerciseCap;
 use crate::core::schedule::WEEKDAYS;
@@ -15,6 +17,7 @@ use crate::core::{Catalog, Kind, LimitRules, Rules, TimeRange, WeekHours, Zone};
 use chrono::NaiveTime;
 use fields::{At, Doc, show_duration};
 use raw::RawConfig;
+use session::SessionPart;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -30,6 +33,7 @@ pub struct Settings {
     pub rules: Rules,
     pub catalog: Catalog,
     pub notifications: Notifications,
+    pub session: Session,
     /// The files read, default first.
     pub files: Vec<PathBuf>,
     /// Things that are allowed but probably not meant.
@@ -165,6 +169,7 @@ struct Partial {
     pop_gap: Option<At<Duration>>,
     snooze: Option<At<Duration>>,
     expire: Option<At<Duration>>,
+    session: SessionPart,
 }
 
 const SEC: Duration = Duration::from_secs(1);
@@ -226,6 +231,7 @@ impl Partial {
         let n = &raw.notifications;
         p.snooze = doc.duration(&n.snooze, "notifications.snooze", SEC, hours(4))?;
         p.expire = doc.duration(&n.expire, "notifications.expire", SEC, hours(1))?;
+        p.session = SessionPart::read(doc, &raw.session)?;
         Ok(p)
     }
 
@@ -249,6 +255,7 @@ impl Partial {
             snooze,
             expire
         );
+        self.session.overlay(top.session);
         for (i, day) in top.hours.into_iter().enumerate() {
             if day.is_some() {
                 self.hours[i] = day;
@@ -358,17 +365,20 @@ impl Partial {
             snooze: get(&self.snooze, user, "notifications.snooze")?,
             expire: get(&self.expire, user, "notifications.expire")?,
         };
+        let (session, breaks) = self.session.finish(user)?;
         let rules = Rules {
             zone: self.zone.map_or(Zone::System, |z| z.value),
             hours,
             intervals,
             limits,
             back_off_after: get(&self.back_off_after, user, "limits.back_off_after")?,
+            breaks,
         };
         Ok(Settings {
             rules,
             catalog,
             notifications,
+            session,
             files: sources.iter().map(|s| s.path.clone()).collect(),
             warnings,
         })

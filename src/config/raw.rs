@@ -21,6 +21,8 @@ pub struct RawConfig {
     pub limits: RawLimits,
     #[serde(default)]
     pub notifications: RawNotifications,
+    #[serde(default)]
+    pub session: RawSession,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -84,6 +86,24 @@ pub struct RawCap {
 pub struct RawNotifications {
     pub snooze: Option<Str>,
     pub expire: Option<Str>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSession {
+    pub idle_threshold: Option<Str>,
+    pub lock_counts_as_break: Option<Spanned<bool>>,
+    #[serde(default)]
+    pub break_length: RawBreaks,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBreaks {
+    pub posture: Option<Str>,
+    pub eyes: Option<Str>,
+    pub stretch: Option<Str>,
+    pub movement: Option<Str>,
 }
 
 #[derive(Debug, Default, Deserialize)]

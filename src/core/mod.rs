@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod kind;
 pub mod limits;
 pub mod planner;
+pub mod presence;
 pub mod schedule;
 pub mod zone;
 
@@ -14,5 +15,6 @@ pub use catalog::{Catalog, Entry};
 pub use kind::Kind;
 pub use limits::{Hold, HoldReason, LimitRules, LimitState};
 pub use planner::{Conditions, Event, NextReminder, Outcome, Planner, PlannerState, Reminder, Rules};
+pub use presence::{Absence, Away, Presence};
 pub use schedule::{Period, TimeRange, WeekHours};
 pub use zone::Zone;

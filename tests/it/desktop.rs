@@ -190,9 +190,13 @@ impl Desktop {
         &self.display
     }
 
-    /// Points a command (typically `Home::command()`) at this desktop's display and bus.
+    /// Points a command (typically `Home::command()`) at this desktop's display and bus, and its
+    /// system bus at a socket that does not exist, so the machine's own logind is never seen
+    /// (`session.rs` points it at a stand-in instead).
     pub fn env(&self, cmd: &mut Command) {
-        cmd.env("DISPLAY", &self.display).env("DBUS_SESSION_BUS_ADDRESS", &self.address);
+        cmd.env("DISPLAY", &self.display)
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
+            .env("DBUS_SYSTEM_BUS_ADDRESS", format!("unix:path={}", self.path_str("no-system-bus")));
     }
 
     /// What dunst wrote to stderr so far (all of its runs).
