@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 const WAIT: Duration = Duration::from_secs(15);
 
 /// Every day all day, posture checks every `interval`, nothing else, limits out of the way.
-fn fast_config(interval: &str, snooze: &str) -> String {
+pub(crate) fn fast_config(interval: &str, snooze: &str) -> String {
     let mut t = String::from("[hours]\n");
     for d in ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] {
         t += &format!("{d} = [\"00:00-24:00\"]\n");
@@ -24,16 +24,22 @@ fn fast_config(interval: &str, snooze: &str) -> String {
 }
 
 /// The daemon under test, with its stderr in a file; SIGTERMed (then killed) on drop.
-struct Daemon {
+pub(crate) struct Daemon {
     child: Option<Child>,
     log: std::path::PathBuf,
 }
 
 impl Daemon {
     fn start(desktop: &Desktop, home: &Home) -> Daemon {
+        Daemon::start_with(desktop, home, &[])
+    }
+
+    /// `start` with more environment, e.g. a stand-in system bus.
+    pub(crate) fn start_with(desktop: &Desktop, home: &Home, env: &[(&str, &str)]) -> Daemon {
         let log = home.dir.path().join("daemon.log");
         let mut cmd = home.command();
         desktop.env(&mut cmd);
+        cmd.envs(env.iter().copied());
         let child = cmd
             .args(["run"])
             .env("POSTURED_LOG", "info")
@@ -46,11 +52,11 @@ impl Daemon {
         d
     }
 
-    fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
-    fn wait_log(&self, text: &str, timeout: Duration) {
+    pub(crate) fn wait_log(&self, text: &str, timeout: Duration) {
         let deadline = Instant::now() + timeout;
         while !self.log().contains(text) {
             assert!(Instant::now() < deadline, "no `{text}` in the daemon's log:\n{}", self.log());
@@ -107,13 +113,13 @@ fn setup(config: &str) -> (Desktop, Home, Daemon) {
     (desktop, home, daemon)
 }
 
-fn cli(desktop: &Desktop, home: &Home, args: &[&str]) -> std::process::Output {
+pub(crate) fn cli(desktop: &Desktop, home: &Home, args: &[&str]) -> std::process::Output {
     let mut cmd = home.command();
     desktop.env(&mut cmd);
     cmd.args(args).output().unwrap()
 }
 
-fn db(home: &Home) -> Connection {
+pub(crate) fn db(home: &Home) -> Connection {
     Connection::open(home.dir.path().join("state/postured/postured.sqlite3")).unwrap()
 }
 
@@ -123,7 +129,7 @@ fn outcomes(home: &Home) -> Vec<(String, Option<String>)> {
     stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
 }
 
-fn wait_until<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+pub(crate) fn wait_until<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
     let deadline = Instant::now() + WAIT;
     loop {
         if let Some(v) = f() {
@@ -134,7 +140,7 @@ fn wait_until<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
     }
 }
 
-fn status_json(desktop: &Desktop, home: &Home) -> serde_json::Value {
+pub(crate) fn status_json(desktop: &Desktop, home: &Home) -> serde_json::Value {
     let out = cli(desktop, home, &["status", "--json"]);
     assert!(out.status.success(), "{}", stderr(&out));
     serde_json::from_str(&stdout(&out)).unwrap()

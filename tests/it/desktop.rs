@@ -458,7 +458,7 @@ fn read_lossy(path: &Path) -> String {
 
 /// SIGTERMs the children still running, waits up to `TERM_GRACE`, SIGKILLs the rest, and reaps
 /// them all. Only our own unreaped children are signalled, so no PID can have been reused.
-fn terminate(children: &mut [&mut Child]) {
+pub(crate) fn terminate(children: &mut [&mut Child]) {
     let running: Vec<String> = children
         .iter_mut()
         .filter_map(|c| matches!(c.try_wait(), Ok(None)).then(|| c.id().to_string()))

@@ -3,5 +3,7 @@
 mod cli;
 mod daemon;
 mod desktop;
+mod session;
+mod standins;
 mod support;
 mod unit;
