@@ -304,3 +304,17 @@ impl Drop for Standins {
         }
     }
 }
+
+/// Not a test: serves the stand-ins for `STANDINS=1 bash bench/footprint.sh`, on the buses in
+/// `STANDINS_SYSTEM_BUS` and `STANDINS_SESSION_BUS`, until the script kills it. Writes the file
+/// `STANDINS_READY` once both are served.
+#[test]
+#[ignore = "run by bench/footprint.sh"]
+fn serve_standins_for_footprint() {
+    let var = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set"));
+    let _standins = Standins::start(Some(&var("STANDINS_SYSTEM_BUS")), Some(&var("STANDINS_SESSION_BUS")));
+    std::fs::write(var("STANDINS_READY"), "ready\n").unwrap();
+    loop {
+        std::thread::park();
+    }
+}
