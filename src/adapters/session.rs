@@ -176,13 +176,17 @@ impl SessionWatch {
     /// return is an event too.
     pub async fn fired(&mut self, id: u32) -> Watch {
         match self.armed {
-            Armed::Idle(i) if i == id => {
-                match self.mutter.add_user_active_watch().await {
-                    Ok(active) => self.armed = Armed::Active(active),
-                    Err(e) => tracing::warn!("can't add a user-active watch to {MUTTER}: {e}"),
+            Armed::Idle(i) if i == id => match self.mutter.add_user_active_watch().await {
+                Ok(active) => {
+                    self.armed = Armed::Active(active);
+                    Watch::Idle
                 }
-                Watch::Idle
-            }
+                Err(e) => {
+                    // Without it we would never hear of the return: better not to count as away.
+                    tracing::warn!("can't add a user-active watch to {MUTTER}: {e}");
+                    Watch::Other
+                }
+            },
             Armed::Active(a) if a == id => {
                 self.armed = self.idle_watch.map_or(Armed::None, Armed::Idle);
                 Watch::Active

@@ -210,11 +210,11 @@ impl Daemon {
     /// a retry of a reminder the server could not take.
     async fn tick(&mut self, now: DateTime<Utc>) {
         let before = self.planner.state.clone();
-        if self.planner.has_due(now) && self.server.is_some() {
+        let away = self.presence.is_away();
+        if self.planner.has_due(now) && self.server.is_some() && !away {
             self.dnd = self.notifier.do_not_disturb().await;
         }
         let dnd = self.dnd && self.planner.has_due(now);
-        let away = self.presence.is_away();
         for event in self.planner.step_with(now, Conditions { dnd, away }) {
             match event {
                 Event::Fired(r) => self.deliver(r, now).await,

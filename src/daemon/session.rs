@@ -95,17 +95,17 @@ impl Daemon {
             info!("back after {minutes:.1} min ({}): too short for a break", absence.causes());
             return;
         }
+        for kind in &rested {
+            if let Err(e) = self.store.record_natural_break(*kind, from, now, &absence.causes()) {
+                error!("can't record a natural break: {e:#}");
+            }
+        }
+        self.save(now);
         let kinds: Vec<&str> = rested.iter().map(|k| k.as_str()).collect();
         info!(
             "back after {minutes:.1} min ({}): a natural break; restarted the {} timers",
             absence.causes(),
             kinds.join(", ")
         );
-        for kind in rested {
-            if let Err(e) = self.store.record_natural_break(kind, from, now, &absence.causes()) {
-                error!("can't record a natural break: {e:#}");
-            }
-        }
-        self.save(now);
     }
 }

@@ -16,6 +16,7 @@ fn config(interval: &str, session: &str) -> String {
     format!("{}{session}", fast_config(interval, "1h"))
 }
 
+/// The next reminder's time, to the second (status cuts off the fraction).
 fn next_at(desktop: &Desktop, home: &Home) -> DateTime<Utc> {
     let s = status_json(desktop, home);
     DateTime::parse_from_rfc3339(s["next_at"].as_str().unwrap()).unwrap().with_timezone(&Utc)
@@ -67,7 +68,7 @@ fn nothing_is_shown_while_locked_and_a_long_lock_restarts_the_timer() {
     daemon.wait_log("a natural break; restarted the posture timers", WAIT);
     let next = next_at(&desktop, &home);
     assert!(
-        next >= unlocked + chrono::Duration::milliseconds(2500),
+        next >= unlocked + chrono::Duration::milliseconds(1500),
         "the timer restarted from the unlock: {next}"
     );
     assert_eq!(natural_breaks(&home), [("posture".to_owned(), "locked".to_owned())]);
@@ -120,7 +121,7 @@ fn idle_longer_than_the_break_restarts_the_timer() {
     standins.come_back();
     daemon.wait_log("a natural break; restarted the posture timers", WAIT);
     assert_eq!(natural_breaks(&home), [("posture".to_owned(), "idle".to_owned())]);
-    assert!(next_at(&desktop, &home) >= back + chrono::Duration::milliseconds(3500));
+    assert!(next_at(&desktop, &home) >= back + chrono::Duration::milliseconds(2500));
     assert!(desktop.notifications().is_empty(), "{:?}", desktop.notifications());
     assert_eq!(standins.wait_for_watch(true).id, watch.id, "the idle watch stays for next time");
 }
@@ -161,4 +162,24 @@ fn a_desktop_without_any_of_these_still_gets_reminders_and_says_what_is_missing(
     let log = daemon.log();
     assert_eq!(log.matches("idle: not available").count(), 1, "said once:\n{log}");
     assert_eq!(log.matches("lock and sleep: not available").count(), 1, "said once:\n{log}");
+}
+
+#[test]
+fn the_screen_saver_counts_as_time_away_where_there_is_no_mutter() {
+    let desktop = Desktop::start();
+    let mut standins = Standins::start(None, None);
+    standins.add_screensaver(desktop.bus_address());
+    let home = Home::new();
+    home.write_config(&config("3s", "[session.break_length]\nposture = \"1s\"\n"));
+    let daemon = Daemon::start_with(&desktop, &home, &[]);
+    daemon.wait_log("idle: org.freedesktop.ScreenSaver", WAIT);
+    standins.set_screensaver(true);
+    wait_until("status to say away", || {
+        (status_json(&desktop, &home)["away"] == "screensaver").then_some(())
+    });
+    std::thread::sleep(Duration::from_millis(1200));
+    standins.set_screensaver(false);
+    daemon.wait_log("a natural break; restarted the posture timers", WAIT);
+    assert_eq!(natural_breaks(&home), [("posture".to_owned(), "screensaver".to_owned())]);
+    assert!(desktop.notifications().is_empty(), "{:?}", desktop.notifications());
 }

@@ -166,6 +166,7 @@ pub struct Standins {
     thread: Option<std::thread::JoinHandle<()>>,
     system: Option<Connection>,
     session: Option<Connection>,
+    saver: Option<Connection>,
     locked: Arc<Mutex<bool>>,
     watches: Arc<Mutex<Watches>>,
 }
@@ -208,7 +209,7 @@ impl Standins {
             };
             (system, session)
         });
-        Standins { rt, stop: Some(stop), thread: Some(thread), system, session, locked, watches }
+        Standins { rt, stop: Some(stop), thread: Some(thread), system, session, saver: None, locked, watches }
     }
 
     fn emit(
@@ -259,6 +260,25 @@ impl Standins {
         );
     }
 
+    /// Serves `org.freedesktop.ScreenSaver` on `session` as KDE does (no Mutter there).
+    pub fn add_screensaver(&mut self, session: &str) {
+        let conn = self.rt.handle().block_on(async {
+            zbus::connection::Builder::address(session)
+                .name("org.freedesktop.ScreenSaver")
+                .build()
+                .await
+                .expect("ScreenSaver stand-in on the session bus")
+        });
+        self.saver = Some(conn);
+    }
+
+    /// The screen saver comes on (`true`) or goes off: `ActiveChanged`.
+    pub fn set_screensaver(&self, active: bool) {
+        let conn = self.saver.as_ref().expect("add_screensaver first");
+        let iface = "org.freedesktop.ScreenSaver";
+        self.emit(conn, None, "/org/freedesktop/ScreenSaver", iface, "ActiveChanged", (active,));
+    }
+
     /// The watches registered now.
     pub fn watches(&self) -> Vec<IdleWatch> {
         self.watches.lock().unwrap().all.clone()
@@ -296,6 +316,7 @@ impl Drop for Standins {
         let _guard = self.rt.enter();
         self.system = None;
         self.session = None;
+        self.saver = None;
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
