@@ -6,6 +6,9 @@
 #   bash bench/footprint.sh [SETTLE_SECONDS] [WINDOW_SECONDS]     (defaults 30 and 120)
 #
 # POSTURED_BIN=path measures that binary instead of building the release one.
+# STANDINS=1 also runs a private system bus with the tests' logind stand-in, and their Mutter
+# IdleMonitor stand-in on the session bus, so lock, sleep and idle detection are live (as on
+# GNOME); without it the daemon sees the machine's own system bus, if any.
 #
 # Goal: RSS under 6 MiB and no context switches while nothing is due.
 set -euo pipefail
@@ -43,6 +46,22 @@ pids+=($!)
 for _ in $(seq 500); do [ -s "$work/address" ] && break; sleep 0.01; done
 export DBUS_SESSION_BUS_ADDRESS=$(head -1 "$work/address")
 printf '[global]\nidle_threshold = 0\n' >"$work/dunstrc"
+
+if [ -n "${STANDINS:-}" ]; then
+    sed 's/<type>session</<type>system</; s|/bus<|/system_bus<|' "$work/bus.conf" >"$work/system.conf"
+    dbus-daemon --config-file="$work/system.conf" --nofork --print-address=1 >"$work/system_address" &
+    pids+=($!)
+    for _ in $(seq 500); do [ -s "$work/system_address" ] && break; sleep 0.01; done
+    export DBUS_SYSTEM_BUS_ADDRESS=$(head -1 "$work/system_address")
+    tests=$(cargo test --locked --test it --no-run 2>&1 | sed -n 's/.*Executable .*(\(.*\)).*/\1/p')
+    STANDINS_SYSTEM_BUS=$DBUS_SYSTEM_BUS_ADDRESS STANDINS_SESSION_BUS=$DBUS_SESSION_BUS_ADDRESS \
+        STANDINS_READY="$work/standins.ready" \
+        "$tests" --ignored --exact standins::serve_standins_for_footprint >/dev/null 2>&1 &
+    pids+=($!)
+    for _ in $(seq 1000); do [ -e "$work/standins.ready" ] && break; sleep 0.01; done
+    [ -e "$work/standins.ready" ] || { echo "the stand-ins did not start" >&2; exit 1; }
+    export XDG_SESSION_ID=c7
+fi
 dunst -config "$work/dunstrc" >/dev/null 2>&1 &
 pids+=($!)
 
@@ -89,3 +108,4 @@ echo "  threads:           $threads"
 echo "  CPU since start:   $total_cpu s"
 echo "  CPU in window:     $(awk -v a="$ticks0" -v b="$ticks1" -v hz="$hz" 'BEGIN {printf "%.2f", (b - a) / hz}') s"
 echo "  context switches in window: $((sw1 - sw0))"
+grep -E "lock and sleep:|idle:" "$work/daemon.log" | sed 's/^/  /' || true

@@ -15,7 +15,7 @@ pub const INTERFACE: &str = "io.github.Postured1";
 #[derive(Debug, Clone, Default, PartialEq, SerializeDict, DeserializeDict, Type)]
 #[zbus(signature = "a{sv}")]
 pub struct Status {
-    /// `active`, `paused`, `off-hours` (outside working hours) or `dnd`.
+    /// `active`, `paused`, `off-hours` (outside working hours), `dnd` or `away`.
     pub state: String,
     pub version: String,
     /// RFC 3339; empty when nothing is planned.
@@ -32,6 +32,13 @@ pub struct Status {
     pub server: String,
     pub server_actions: bool,
     pub dnd: bool,
+    /// Why the user counts as away now, e.g. `locked` or `idle, screensaver`; empty when here.
+    pub away: String,
+    /// How lock and sleep are seen: `logind (/org/freedesktop/login1/session/...)` or
+    /// `not available (why)`.
+    pub lock: String,
+    /// How idleness is seen, or `not available on this desktop`.
+    pub idle: String,
     pub config_files: Vec<String>,
     pub store: String,
 }

@@ -5,5 +5,6 @@ pub mod control;
 pub mod logging;
 pub mod notify;
 pub mod paths;
+pub mod session;
 pub mod store;
 pub mod timer;

@@ -57,6 +57,15 @@ const MIGRATIONS: &[&str] = &[
         outcome_at TEXT
     );
     CREATE INDEX care_advice_at ON care_advice (at);",
+    // 3: natural breaks: time away (locked, asleep, idle) long enough to count as a break.
+    "CREATE TABLE natural_breaks (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        away_from TEXT NOT NULL,
+        back_at TEXT NOT NULL,
+        cause TEXT NOT NULL
+    );
+    CREATE INDEX natural_breaks_back_at ON natural_breaks (back_at);",
 ];
 
 pub const FILE_NAME: &str = "postured.sqlite3";
@@ -289,6 +298,22 @@ impl Store {
         Ok(n == 1)
     }
 
+    /// Records that time away from `from` to `to` counted as a break of `kind`; `cause` says
+    /// how the absence was seen, e.g. `locked+idle`.
+    pub fn record_natural_break(
+        &self,
+        kind: Kind,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        cause: &str,
+    ) -> anyhow::Result<i64> {
+        self.conn.execute(
+            "INSERT INTO natural_breaks (kind, away_from, back_at, cause) VALUES (?1, ?2, ?3, ?4)",
+            params![kind.as_str(), ts(from), ts(to), cause],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
     /// Stores a report and commits it (durably, with `synchronous = FULL`) before returning.
     pub fn log_discomfort(&self, r: &NewReport, now: DateTime<Utc>) -> anyhow::Result<i64> {
         self.conn.execute(
@@ -418,6 +443,8 @@ mod tests {
                 source: "cli",
             };
             store.log_discomfort(&report, now).unwrap();
+            let back = now + chrono::Duration::minutes(7);
+            assert_eq!(store.record_natural_break(Kind::Movement, now, back, "locked").unwrap(), 1);
         }
         let store = Store::open(&state_dir).unwrap().store;
         assert_eq!(store.load_planner_state().unwrap().unwrap().ignored_in_a_row, 2);
@@ -427,6 +454,11 @@ mod tests {
         assert_eq!((reports[0].area, reports[0].severity), (Area::Neck, 6));
         assert_eq!(reports[0].note.as_deref(), Some("after a call"));
         assert_eq!(reports[0].symptoms, [Symptom::Tingling, Symptom::Night]);
+        let cause: String = store
+            .conn
+            .query_row("SELECT cause FROM natural_breaks WHERE kind = 'movement'", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(cause, "locked");
         assert_eq!(std::fs::metadata(&state_dir).unwrap().mode() & 0o777, 0o700);
         assert_eq!(std::fs::metadata(store.path()).unwrap().mode() & 0o777, 0o600);
     }

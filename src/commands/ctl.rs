@@ -56,6 +56,7 @@ fn status_json(s: &Status) -> serde_json::Value {
         "shown_today": s.shown_today, "max_per_day": s.max_per_day,
         "shown_last_hour": s.shown_last_hour, "max_per_hour": s.max_per_hour,
         "server": s.server, "server_actions": s.server_actions, "dnd": s.dnd,
+        "away": s.away, "lock": s.lock, "idle": s.idle,
         "config_files": s.config_files, "store": s.store,
     })
 }
@@ -65,6 +66,7 @@ pub fn status_text(s: &Status) -> String {
         "paused" => format!("paused until {}", s.paused_until),
         "off-hours" => "outside working hours".to_owned(),
         "dnd" => "holding reminders: the desktop is in do-not-disturb (dnd)".to_owned(),
+        "away" => format!("holding reminders while you are away ({})", s.away),
         other => other.to_owned(),
     };
     let mut out = format!("postured {}: {state}\n", s.version);
@@ -88,6 +90,7 @@ pub fn status_text(s: &Status) -> String {
         let buttons = if s.server_actions { "with buttons" } else { "no buttons: log with `postured log`" };
         out += &format!("notifications: {} ({buttons})\n", s.server);
     }
+    out += &format!("lock: {}\nidle: {}\n", s.lock, s.idle);
     out
 }
 

@@ -7,8 +7,10 @@ mod catalog;
 pub mod error;
 pub mod fields;
 mod raw;
+mod session;
 
 pub use error::{ConfigError, Source};
+pub use session::Session;
 
 use crate::core::limits::ExerciseCap;
 use crate::core::schedule::WEEKDAYS;
@@ -17,6 +19,7 @@ use care::{Care, CarePart};
 use chrono::NaiveTime;
 use fields::{At, Doc, show_duration};
 use raw::RawConfig;
+use session::SessionPart;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -33,6 +36,7 @@ pub struct Settings {
     pub catalog: Catalog,
     pub notifications: Notifications,
     pub care: Care,
+    pub session: Session,
     /// The files read, default first.
     pub files: Vec<PathBuf>,
     /// Things that are allowed but probably not meant.
@@ -169,6 +173,7 @@ struct Partial {
     snooze: Option<At<Duration>>,
     expire: Option<At<Duration>>,
     care: CarePart,
+    session: SessionPart,
 }
 
 const SEC: Duration = Duration::from_secs(1);
@@ -231,6 +236,7 @@ impl Partial {
         p.snooze = doc.duration(&n.snooze, "notifications.snooze", SEC, hours(4))?;
         p.expire = doc.duration(&n.expire, "notifications.expire", SEC, hours(1))?;
         p.care = CarePart::read(doc, &raw.care)?;
+        p.session = SessionPart::read(doc, &raw.session)?;
         Ok(p)
     }
 
@@ -255,6 +261,7 @@ impl Partial {
             expire
         );
         self.care.overlay(top.care);
+        self.session.overlay(top.session);
         for (i, day) in top.hours.into_iter().enumerate() {
             if day.is_some() {
                 self.hours[i] = day;
@@ -364,12 +371,14 @@ impl Partial {
             snooze: get(&self.snooze, user, "notifications.snooze")?,
             expire: get(&self.expire, user, "notifications.expire")?,
         };
+        let (session, breaks) = self.session.finish(user)?;
         let rules = Rules {
             zone: self.zone.map_or(Zone::System, |z| z.value),
             hours,
             intervals,
             limits,
             back_off_after: get(&self.back_off_after, user, "limits.back_off_after")?,
+            breaks,
         };
         let care = self.care.finish(user)?;
         Ok(Settings {
@@ -377,6 +386,7 @@ impl Partial {
             catalog,
             notifications,
             care,
+            session,
             files: sources.iter().map(|s| s.path.clone()).collect(),
             warnings,
         })

@@ -23,6 +23,8 @@ pub struct RawConfig {
     pub notifications: RawNotifications,
     #[serde(default)]
     pub care: super::care::RawCare,
+    #[serde(default)]
+    pub session: RawSession,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -86,6 +88,24 @@ pub struct RawCap {
 pub struct RawNotifications {
     pub snooze: Option<Str>,
     pub expire: Option<Str>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSession {
+    pub idle_threshold: Option<Str>,
+    pub lock_counts_as_break: Option<Spanned<bool>>,
+    #[serde(default)]
+    pub break_length: RawBreaks,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBreaks {
+    pub posture: Option<Str>,
+    pub eyes: Option<Str>,
+    pub stretch: Option<Str>,
+    pub movement: Option<Str>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -328,3 +328,24 @@ fn care_defaults_match_the_core_and_user_values_are_checked() {
     assert!(error("[care]\nrepeat_after = \"-1d\"\n").contains("durations can't be negative"));
     assert!(error("[care]\nseverity = 7\n").contains("unknown field `severity`"));
 }
+
+#[test]
+fn the_session_section_has_defaults_overrides_and_range_checks() {
+    let s = settings("");
+    assert_eq!(s.session, Session { idle_threshold: Duration::from_secs(120), lock_counts_as_break: true });
+    assert_eq!(s.rules.breaks[&Kind::Movement], chrono::Duration::minutes(5));
+    assert_eq!(s.rules.breaks[&Kind::Eyes], chrono::Duration::seconds(20));
+    let s = settings("[session]\nlock_counts_as_break = false\n[session.break_length]\nposture = \"3m\"\n");
+    assert!(!s.session.lock_counts_as_break);
+    assert_eq!(s.rules.breaks[&Kind::Posture], chrono::Duration::minutes(3));
+    assert_eq!(s.rules.breaks[&Kind::Stretch], chrono::Duration::minutes(2), "the default stays");
+    assert_eq!(
+        error("[session]\nidle_threshold = \"0s\"\n"),
+        format!("{USER}:2:18: `session.idle_threshold`: must be from 1s to 1h, got 0s")
+    );
+    assert_eq!(
+        error("[session.break_length]\neyes = \"9h\"\n"),
+        format!("{USER}:2:8: `session.break_length.eyes`: must be from 1s to 8h, got 9h")
+    );
+    assert!(error("[session]\nidle = \"2m\"\n").contains("unknown field `idle`"));
+}

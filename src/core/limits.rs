@@ -37,6 +37,9 @@ pub struct ExerciseCap {
 pub enum HoldReason {
     /// The desktop is in do-not-disturb. Not a limit of ours, but held the same way.
     Dnd,
+    /// The user is away: the screen is locked, the machine asleep or the user idle. The
+    /// reminder waits for them without being rescheduled, and comes once when they are back.
+    Away,
     Paused,
     QuietHours,
     DailyCap,
@@ -53,6 +56,7 @@ impl HoldReason {
     pub fn as_str(self) -> &'static str {
         match self {
             HoldReason::Dnd => "dnd",
+            HoldReason::Away => "away",
             HoldReason::Paused => "paused",
             HoldReason::QuietHours => "quiet_hours",
             HoldReason::DailyCap => "daily_cap",
@@ -67,6 +71,7 @@ impl HoldReason {
     pub fn words(self) -> &'static str {
         match self {
             HoldReason::Dnd => "do not disturb",
+            HoldReason::Away => "you are away (locked, asleep or idle)",
             HoldReason::Paused => "paused",
             HoldReason::QuietHours => "quiet hours",
             HoldReason::DailyCap => "daily limit reached",

@@ -23,6 +23,9 @@ pub struct Rules {
     /// After this many ignored reminders in a row the intervals stretch by half for the rest
     /// of the day (0 turns it off).
     pub back_off_after: u32,
+    /// How long an absence (locked, asleep, idle) must last to count as a break of each kind.
+    /// A kind missing here never gets a natural break.
+    pub breaks: BTreeMap<Kind, Duration>,
 }
 
 /// What the user did with a reminder.
@@ -85,6 +88,9 @@ pub struct Conditions {
     /// Do-not-disturb: a due reminder is held and its timer restarts, so nothing piles up for
     /// the moment it ends.
     pub dnd: bool,
+    /// The user is away (locked, asleep, idle): a due reminder waits, unchanged, and comes
+    /// once when they are back (see `Planner::away` for the time away counting as a break).
+    pub away: bool,
 }
 
 /// The next reminder and why it is then, for `status`.
@@ -173,6 +179,19 @@ impl Planner {
         for kind in due {
             if self.state.due.get(&kind).is_none_or(|at| *at > now) {
                 continue; // covered by the one that just fired
+            }
+            if conditions.away {
+                // Held where it is: due the moment they are back, and only once.
+                if self.state.held.insert(kind, HoldReason::Away) != Some(HoldReason::Away) {
+                    events.push(Event::Held {
+                        at: now,
+                        kind,
+                        reason: HoldReason::Away,
+                        until: now,
+                        dropped: false,
+                    });
+                }
+                continue;
             }
             let check = if conditions.dnd {
                 Err(limits::Hold { reason: HoldReason::Dnd, until: now + self.interval(kind, now) })
@@ -322,6 +341,27 @@ impl Planner {
         }
     }
 
+    /// The user was away (locked, asleep, idle) from `from` until `now`, and is back. Every kind
+    /// whose break length fits in that time had a natural break: its timer restarts from `now`,
+    /// as if its reminder had just been done. Returns those kinds, biggest break first.
+    pub fn away(&mut self, from: DateTime<Utc>, now: DateTime<Utc>) -> Vec<Kind> {
+        let span = now - from;
+        let mut rested: Vec<Kind> = self
+            .rules
+            .breaks
+            .iter()
+            .filter(|(kind, length)| span >= **length && self.state.due.contains_key(kind))
+            .map(|(kind, _)| *kind)
+            .collect();
+        rested.sort_by_key(|k| std::cmp::Reverse(k.rank()));
+        for kind in &rested {
+            let at = now + self.interval(*kind, now);
+            self.state.due.insert(*kind, at);
+            self.state.held.remove(kind);
+        }
+        rested
+    }
+
     /// The next reminder due, and what (if anything) held it there.
     pub fn next_reminder(&self) -> Option<NextReminder> {
         let (kind, at) = self.state.due.iter().min_by_key(|(k, at)| (**at, std::cmp::Reverse(k.rank())))?;
@@ -352,3 +392,7 @@ pub fn simulate(planner: &mut Planner, from: DateTime<Utc>, span: Duration) -> V
 #[cfg(test)]
 #[path = "planner_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "away_tests.rs"]
+mod away_tests;

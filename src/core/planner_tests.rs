@@ -7,13 +7,13 @@ use crate::core::{HoldReason, Kind};
 use chrono::{NaiveDate, NaiveDateTime, TimeZone};
 use std::path::PathBuf;
 
-fn planner(user_toml: &str) -> Planner {
+pub(super) fn planner(user_toml: &str) -> Planner {
     let source = Source { path: PathBuf::from("test.toml"), text: user_toml.to_owned() };
     let s = config::from_sources(Some(source), None, |_| Ok(None)).unwrap_or_else(|e| panic!("{e}"));
     Planner::new(s.rules, s.catalog, PlannerState::default())
 }
 
-fn local(p: &Planner, s: &str) -> DateTime<Utc> {
+pub(super) fn local(p: &Planner, s: &str) -> DateTime<Utc> {
     p.rules.zone.instant(NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap(), Fold::Earlier)
 }
 
@@ -22,7 +22,7 @@ fn run(p: &mut Planner, from: &str, days: i64) -> Vec<Event> {
     simulate(p, start, Duration::days(days))
 }
 
-fn fired(p: &Planner, events: &[Event]) -> Vec<String> {
+pub(super) fn fired(p: &Planner, events: &[Event]) -> Vec<String> {
     events
         .iter()
         .filter_map(|e| match e {
@@ -45,7 +45,7 @@ fn held(events: &[Event]) -> Vec<HeldLine> {
         .collect()
 }
 
-const BERLIN: &str = "timezone = \"Europe/Berlin\"\n";
+pub(super) const BERLIN: &str = "timezone = \"Europe/Berlin\"\n";
 
 #[test]
 fn a_default_day_alternates_kinds_and_bigger_breaks_cover_smaller_ones() {
@@ -247,7 +247,7 @@ fn do_not_disturb_holds_and_restarts_the_timer_instead_of_queueing() {
     p.step(local(&p, "2026-06-01 09:00"));
     let half_past = local(&p, "2026-06-01 09:30");
     assert!(p.has_due(half_past));
-    let events = p.step_with(half_past, Conditions { dnd: true });
+    let events = p.step_with(half_past, Conditions { dnd: true, away: false });
     let until = local(&p, "2026-06-01 10:00");
     assert_eq!(
         events,

@@ -81,8 +81,8 @@ impl Daemon {
                     self.care_retry_at = Some(self.care_retry_at.map_or(hold.until, |t| t.min(hold.until)));
                     continue;
                 }
-                if self.dnd {
-                    continue; // looked at again at the next wake once do-not-disturb ends
+                if self.dnd || self.presence.is_away() {
+                    continue; // looked at again at the next wake: the user's return is one
                 }
             }
             let message = conversation::care(

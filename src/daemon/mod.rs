@@ -5,19 +5,22 @@ mod answers;
 mod care;
 pub mod conversation;
 mod requests;
+mod session;
 mod status;
 
 use crate::adapters::control::{BUS_NAME, Call, Control, INTERFACE, OBJECT_PATH};
 use crate::adapters::notify::{self, Notifier, Server};
+use crate::adapters::session::{SessionEvent, SessionWatch};
 use crate::adapters::store::Store;
 use crate::adapters::timer::{Wake, WallTimer};
 use crate::adapters::{clock, paths};
 use crate::config::{self, ConfigPath, Settings};
-use crate::core::{Area, Conditions, Event, Kind, Outcome, Planner, Reminder};
+use crate::core::{Area, Conditions, Event, HoldReason, Kind, Outcome, Planner, Presence, Reminder};
 use anyhow::{Context, anyhow};
 use chrono::{DateTime, Utc};
 use conversation::Stage;
 use futures_util::StreamExt;
+use futures_util::stream::BoxStream;
 use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
@@ -56,6 +59,10 @@ pub struct Daemon {
     care_open: Vec<care::CareOpen>,
     /// When held-back care advice may be shown (end of quiet hours or a pause, or a retry).
     care_retry_at: Option<DateTime<Utc>>,
+    /// Lock, sleep and idle detection, and what it says about the user being here.
+    session: SessionWatch,
+    session_events: Option<BoxStream<'static, SessionEvent>>,
+    presence: Presence,
 }
 
 const RETRY_FIRST: Duration = Duration::from_secs(2);
@@ -63,13 +70,25 @@ const RETRY_MAX: Duration = Duration::from_secs(300);
 /// Past the notification's own expiry before we close it ourselves.
 const EXPIRY_GRACE: chrono::Duration = chrono::Duration::seconds(2);
 
+struct Signals {
+    hup: tokio::signal::unix::Signal,
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
 /// Runs the daemon until SIGTERM or SIGINT.
 pub fn run(config: Option<std::path::PathBuf>) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
+        // Handlers first: a SIGHUP right after "started:" must reload, not kill us.
+        let signals = Signals {
+            hup: signal(SignalKind::hangup())?,
+            term: signal(SignalKind::terminate())?,
+            int: signal(SignalKind::interrupt())?,
+        };
         let (calls_tx, calls) = mpsc::channel(16);
         let mut daemon = Daemon::start(ConfigPath::from_arg(config), calls_tx).await?;
-        daemon.serve(calls).await
+        daemon.serve(calls, signals).await
     })
 }
 
@@ -103,6 +122,11 @@ impl Daemon {
                 e => anyhow!("can't reach the D-Bus session bus: {e}"),
             })?;
         let notifier = Notifier::new(&conn).await?;
+        let (session, session_events) = SessionWatch::start(&conn, settings.session.idle_threshold).await;
+        let mut presence = Presence::default();
+        if session.locked_at_start {
+            presence.begin(crate::core::Away::Locked, clock::now());
+        }
         let mut daemon = Daemon {
             which,
             settings,
@@ -119,7 +143,11 @@ impl Daemon {
             dnd: false,
             care_open: Vec::new(),
             care_retry_at: None,
+            session,
+            session_events: Some(session_events.boxed()),
+            presence,
         };
+        daemon.log_session();
         daemon.refresh_server().await;
         info!(
             "started: state in {}, config from {}",
@@ -129,14 +157,14 @@ impl Daemon {
         Ok(daemon)
     }
 
-    async fn serve(&mut self, mut calls: mpsc::Receiver<Call>) -> anyhow::Result<()> {
+    async fn serve(&mut self, mut calls: mpsc::Receiver<Call>, sig: Signals) -> anyhow::Result<()> {
         let timer = WallTimer::new().context("can't create the wall-clock timer")?;
         // Subscribed before the first Notify, so no action or close is missed.
         let mut signals = Box::pin(notify::signals(&self.conn).await?);
         let mut servers = Box::pin(notify::server_changes(&self.conn).await?);
-        let mut hup = signal(SignalKind::hangup())?;
-        let mut term = signal(SignalKind::terminate())?;
-        let mut int = signal(SignalKind::interrupt())?;
+        let mut session =
+            self.session_events.take().unwrap_or_else(|| futures_util::stream::pending().boxed());
+        let Signals { mut hup, mut term, mut int } = sig;
         let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
 
         loop {
@@ -159,8 +187,9 @@ impl Daemon {
                 }
                 Some(sig) = signals.next() => self.on_signal(sig).await,
                 Some(up) = servers.next() => self.on_server_change(up).await,
+                Some(event) = session.next() => self.on_session(event).await,
                 _ = hup.recv() => {
-                    if let Err(e) = self.reload() {
+                    if let Err(e) = self.reload().await {
                         error!("reload failed, keeping the running config: {e}");
                     }
                 }
@@ -169,6 +198,7 @@ impl Daemon {
             }
         }
         let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
+        self.session.stop().await;
         self.save(clock::now());
         info!("stopped");
         Ok(())
@@ -198,13 +228,20 @@ impl Daemon {
         let before = self.planner.state.clone();
         self.care_tick(now).await;
         self.expire_care(now).await;
-        if self.planner.has_due(now) && self.server.is_some() {
+        let away = self.presence.is_away();
+        if self.planner.has_due(now) && self.server.is_some() && !away {
             self.dnd = self.notifier.do_not_disturb().await;
         }
         let dnd = self.dnd && self.planner.has_due(now);
-        for event in self.planner.step_with(now, Conditions { dnd }) {
+        for event in self.planner.step_with(now, Conditions { dnd, away }) {
             match event {
                 Event::Fired(r) => self.deliver(r, now).await,
+                Event::Held { kind, reason: HoldReason::Away, .. } => {
+                    info!(
+                        "held back a {kind} reminder: {}; it comes when you are back",
+                        HoldReason::Away.words()
+                    );
+                }
                 Event::Held { kind, reason, until, dropped, .. } => {
                     let then = if dropped { "skipped for this working period" } else { "will try again" };
                     info!("held back a {kind} reminder: {} until {until}; {then}", reason.words());

@@ -12,12 +12,13 @@ use crate::core::{Area, Outcome, Symptom, advice};
 use tracing::{info, warn};
 
 impl Daemon {
-    pub(super) fn reload(&mut self) -> Result<String, String> {
+    pub(super) async fn reload(&mut self) -> Result<String, String> {
         let settings = config::load(&self.which).map_err(|e| e.to_string())?;
         for w in &settings.warnings {
             warn!("{w}");
         }
         self.planner.reload(settings.rules.clone(), settings.catalog.clone());
+        self.session.set_threshold(settings.session.idle_threshold).await;
         let from = settings.files.last().map(|p| p.display().to_string()).unwrap_or_default();
         self.settings = settings;
         info!("reloaded the config from {from}");
@@ -55,7 +56,7 @@ impl Daemon {
                 }
                 Reply::Done(format!("snoozed until {}", zone.format(until, "%H:%M")))
             }
-            Request::Reload => Reply::Done(self.reload()?),
+            Request::Reload => Reply::Done(self.reload().await?),
             Request::Log { area, severity, symptoms, note, at } => {
                 let area: Area = area.parse()?;
                 let severity = u8::try_from(severity)

@@ -23,6 +23,8 @@ impl Daemon {
             "paused"
         } else if p.state.period.is_none_or(|period| !period.contains(now)) {
             "off-hours"
+        } else if self.presence.is_away() {
+            "away"
         } else if self.dnd {
             "dnd"
         } else {
@@ -46,6 +48,9 @@ impl Daemon {
             server: self.server.as_ref().map(|s| format!("{} {}", s.name, s.version)).unwrap_or_default(),
             server_actions: self.server.as_ref().is_some_and(|s| s.actions),
             dnd: self.dnd,
+            away: self.presence.causes().iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", "),
+            lock: self.session.lock.clone(),
+            idle: self.session.idle().to_owned(),
             config_files: self.settings.files.iter().map(|f| f.display().to_string()).collect(),
             store: self.store.path().display().to_string(),
         }

@@ -31,9 +31,15 @@ pub(crate) struct Daemon {
 
 impl Daemon {
     pub(crate) fn start(desktop: &Desktop, home: &Home) -> Daemon {
+        Daemon::start_with(desktop, home, &[])
+    }
+
+    /// `start` with more environment, e.g. a stand-in system bus.
+    pub(crate) fn start_with(desktop: &Desktop, home: &Home, env: &[(&str, &str)]) -> Daemon {
         let log = home.dir.path().join("daemon.log");
         let mut cmd = home.command();
         desktop.env(&mut cmd);
+        cmd.envs(env.iter().copied());
         let child = cmd
             .args(["run"])
             .env("POSTURED_LOG", "info")

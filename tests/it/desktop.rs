@@ -190,9 +190,13 @@ impl Desktop {
         &self.display
     }
 
-    /// Points a command (typically `Home::command()`) at this desktop's display and bus.
+    /// Points a command (typically `Home::command()`) at this desktop's display and bus, and its
+    /// system bus at a socket that does not exist, so the machine's own logind is never seen
+    /// (`session.rs` points it at a stand-in instead).
     pub fn env(&self, cmd: &mut Command) {
-        cmd.env("DISPLAY", &self.display).env("DBUS_SESSION_BUS_ADDRESS", &self.address);
+        cmd.env("DISPLAY", &self.display)
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
+            .env("DBUS_SYSTEM_BUS_ADDRESS", format!("unix:path={}", self.path_str("no-system-bus")));
     }
 
     /// What dunst wrote to stderr so far (all of its runs).
@@ -454,7 +458,7 @@ fn read_lossy(path: &Path) -> String {
 
 /// SIGTERMs the children still running, waits up to `TERM_GRACE`, SIGKILLs the rest, and reaps
 /// them all. Only our own unreaped children are signalled, so no PID can have been reused.
-fn terminate(children: &mut [&mut Child]) {
+pub(crate) fn terminate(children: &mut [&mut Child]) {
     let running: Vec<String> = children
         .iter_mut()
         .filter_map(|c| matches!(c.try_wait(), Ok(None)).then(|| c.id().to_string()))

@@ -5,5 +5,7 @@ mod cli;
 mod daemon;
 mod desktop;
 mod durable;
+mod session;
+mod standins;
 mod support;
 mod unit;

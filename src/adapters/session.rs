@@ -1,0 +1,352 @@
+//! Whether the user is at the machine, from D-Bus signals only (never polled): logind on the
+//! system bus for lock and sleep, GNOME's Mutter IdleMonitor or `org.freedesktop.ScreenSaver`.
+//!
+//! Every match rule is in place before any state is read or any watch is added, so nothing that
+//! happens in between is missed. What can't be reached is reported (see `lock` and `idle`), and
+//! the daemon carries on with plain schedules.
+
+use futures_util::stream::{BoxStream, select_all};
+use futures_util::{Stream, StreamExt};
+use std::time::Duration;
+use zbus::message::Type as MessageType;
+use zbus::proxy::CacheProperties;
+use zbus::{Connection, MatchRule, Message, MessageStream, OwnedObjectPath, OwnedVariant, proxy};
+
+const LOGIN1: &str = "org.freedesktop.login1";
+const SESSION_IFACE: &str = "org.freedesktop.login1.Session";
+const MANAGER_IFACE: &str = "org.freedesktop.login1.Manager";
+const AUTO_SESSION: &str = "/org/freedesktop/login1/session/auto";
+pub const MUTTER: &str = "org.gnome.Mutter.IdleMonitor";
+pub const SCREENSAVER: &str = "org.freedesktop.ScreenSaver";
+
+#[proxy(
+    interface = "org.freedesktop.login1.Manager",
+    default_service = "org.freedesktop.login1",
+    default_path = "/org/freedesktop/login1"
+)]
+trait LoginManager {
+    fn get_session(&self, id: &str) -> zbus::Result<OwnedObjectPath>;
+    #[zbus(name = "GetSessionByPID")]
+    fn get_session_by_pid(&self, pid: u32) -> zbus::Result<OwnedObjectPath>;
+}
+
+#[proxy(interface = "org.freedesktop.login1.Session", default_service = "org.freedesktop.login1")]
+trait LoginSession {
+    #[zbus(property)]
+    fn locked_hint(&self) -> zbus::Result<bool>;
+}
+
+#[proxy(
+    interface = "org.gnome.Mutter.IdleMonitor",
+    default_service = "org.gnome.Mutter.IdleMonitor",
+    default_path = "/org/gnome/Mutter/IdleMonitor/Core"
+)]
+trait IdleMonitor {
+    fn add_idle_watch(&self, interval_ms: u64) -> zbus::Result<u32>;
+    fn add_user_active_watch(&self) -> zbus::Result<u32>;
+    fn remove_watch(&self, id: u32) -> zbus::Result<()>;
+}
+
+/// Something the desktop or logind said about the user's presence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionEvent {
+    /// The session was locked (`true`) or unlocked: `Lock`/`Unlock` or `LockedHint`.
+    Locked(bool),
+    /// logind's `PrepareForSleep`: `true` before suspend, `false` after resume.
+    Sleep(bool),
+    /// A Mutter idle or user-active watch fired.
+    WatchFired(u32),
+    /// The screen saver came on (`true`) or went off.
+    ScreenSaver(bool),
+    /// An idle service (`MUTTER` or `SCREENSAVER`) appeared (`true`) or went away.
+    Service(&'static str, bool),
+}
+
+/// What the Mutter watch that is armed now waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Armed {
+    None,
+    Idle(u32),
+    Active(u32),
+}
+
+pub struct SessionWatch {
+    /// Kept open for the signals on it.
+    _system: Option<Connection>,
+    /// How lock and sleep are detected, for `status`: "logind" or "not available (why)".
+    pub lock: String,
+    pub locked_at_start: bool,
+    mutter: IdleMonitorProxy<'static>,
+    pub mutter_up: bool,
+    pub screensaver_up: bool,
+    threshold: Duration,
+    idle_watch: Option<u32>,
+    armed: Armed,
+}
+
+/// What a fired Mutter watch meant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Watch {
+    /// No input for the idle threshold.
+    Idle,
+    /// Input again after being idle.
+    Active,
+    /// Not one of ours (a stale id).
+    Other,
+}
+
+impl SessionWatch {
+    /// Subscribes to everything, then reads the lock state and arms the idle watch. Never fails:
+    /// what can't be reached is reported in `lock` and `idle()`.
+    pub async fn start(
+        session: &Connection,
+        threshold: Duration,
+    ) -> (SessionWatch, impl Stream<Item = SessionEvent> + use<>) {
+        let mut streams: Vec<BoxStream<'static, SessionEvent>> = Vec::new();
+        match session_streams(session).await {
+            Ok(s) => streams.extend(s),
+            Err(e) => tracing::warn!("can't follow idle signals on the session bus: {e}"),
+        }
+        let (system, lock, locked_at_start) = match logind(&mut streams).await {
+            Ok((conn, path, locked)) => (Some(conn), format!("logind ({})", path.as_str()), locked),
+            Err(why) => (None, format!("not available ({why})"), false),
+        };
+        let mutter = IdleMonitorProxy::builder(session)
+            .cache_properties(CacheProperties::No)
+            .build()
+            .await
+            .expect("a proxy with constant, valid names");
+        let dbus = zbus::fdo::DBusProxy::new(session).await;
+        let has = async |name: &'static str| match &dbus {
+            Ok(d) => d.name_has_owner(name.try_into().expect("a valid name")).await.unwrap_or(false),
+            Err(_) => false,
+        };
+        let mut watch = SessionWatch {
+            _system: system,
+            lock,
+            locked_at_start,
+            mutter,
+            mutter_up: has(MUTTER).await,
+            screensaver_up: has(SCREENSAVER).await,
+            threshold,
+            idle_watch: None,
+            armed: Armed::None,
+        };
+        if watch.mutter_up {
+            watch.arm_idle().await;
+        }
+        (watch, select_all(streams))
+    }
+
+    /// How idle is detected, for `status`.
+    pub fn idle(&self) -> &'static str {
+        if self.mutter_up {
+            "GNOME Mutter IdleMonitor"
+        } else if self.screensaver_up {
+            "org.freedesktop.ScreenSaver (screen saver on and off)"
+        } else {
+            "not available on this desktop"
+        }
+    }
+
+    /// Adds the idle watch (once per Mutter instance). Mutter fires it every time the user has
+    /// been without input for the threshold.
+    pub async fn arm_idle(&mut self) {
+        let ms = u64::try_from(self.threshold.as_millis()).unwrap_or(u64::MAX);
+        match self.mutter.add_idle_watch(ms).await {
+            Ok(id) => {
+                self.idle_watch = Some(id);
+                self.armed = Armed::Idle(id);
+            }
+            Err(e) => {
+                tracing::warn!("can't add an idle watch to {MUTTER}: {e}");
+                self.mutter_up = false;
+            }
+        }
+    }
+
+    /// Mutter went away: its watches went with it.
+    pub fn mutter_gone(&mut self) {
+        self.mutter_up = false;
+        self.idle_watch = None;
+        self.armed = Armed::None;
+    }
+
+    /// Reads a fired watch. After the idle watch, a one-shot user-active watch is added, so the
+    /// return is an event too.
+    pub async fn fired(&mut self, id: u32) -> Watch {
+        match self.armed {
+            Armed::Idle(i) if i == id => match self.mutter.add_user_active_watch().await {
+                Ok(active) => {
+                    self.armed = Armed::Active(active);
+                    Watch::Idle
+                }
+                Err(e) => {
+                    // Without it we would never hear of the return: better not to count as away.
+                    tracing::warn!("can't add a user-active watch to {MUTTER}: {e}");
+                    Watch::Other
+                }
+            },
+            Armed::Active(a) if a == id => {
+                self.armed = self.idle_watch.map_or(Armed::None, Armed::Idle);
+                Watch::Active
+            }
+            _ => Watch::Other,
+        }
+    }
+
+    /// A new idle threshold (after a reload): the idle watch is replaced by one for it.
+    pub async fn set_threshold(&mut self, threshold: Duration) {
+        if threshold == self.threshold {
+            return;
+        }
+        self.threshold = threshold;
+        if let Some(old) = self.idle_watch.take() {
+            let _ = self.mutter.remove_watch(old).await;
+        }
+        if self.mutter_up {
+            let armed = self.armed;
+            self.arm_idle().await;
+            if matches!(armed, Armed::Active(_)) {
+                self.armed = armed; // still waiting for the user to come back
+            }
+        }
+    }
+
+    /// The idle threshold now in use, for working out when idleness began.
+    pub fn threshold(&self) -> Duration {
+        self.threshold
+    }
+
+    /// Removes our watches, so Mutter does not keep them for a connection about to close.
+    pub async fn stop(&mut self) {
+        if let Armed::Active(id) = self.armed {
+            let _ = self.mutter.remove_watch(id).await;
+        }
+        if let Some(id) = self.idle_watch.take() {
+            let _ = self.mutter.remove_watch(id).await;
+        }
+    }
+}
+
+/// A stream of the signals matching `rule`, turned into events by `read`.
+async fn follow(
+    conn: &Connection,
+    rule: MatchRule<'static>,
+    read: fn(&Message) -> Option<SessionEvent>,
+) -> zbus::Result<BoxStream<'static, SessionEvent>> {
+    let stream = MessageStream::for_match_rule(rule, conn, std::num::NonZeroUsize::new(16)).await?;
+    Ok(stream.filter_map(move |m| std::future::ready(m.ok().as_ref().and_then(read))).boxed())
+}
+
+fn signal() -> zbus::match_rule::Builder<'static> {
+    MatchRule::builder().msg_type(MessageType::Signal)
+}
+
+fn member(m: &Message) -> String {
+    m.header().member().map(|x| x.as_str().to_owned()).unwrap_or_default()
+}
+
+/// Mutter's watches, the screen saver, and both services coming and going.
+async fn session_streams(conn: &Connection) -> zbus::Result<Vec<BoxStream<'static, SessionEvent>>> {
+    let watch = signal().interface(MUTTER).member("WatchFired").build()?;
+    let saver = signal().interface(SCREENSAVER).member("ActiveChanged").build()?;
+    let mut out = vec![
+        follow(conn, watch, |m| m.body().deserialize::<u32>().ok().map(SessionEvent::WatchFired)).await?,
+        follow(conn, saver, |m| m.body().deserialize::<bool>().ok().map(SessionEvent::ScreenSaver)).await?,
+    ];
+    let dbus = zbus::fdo::DBusProxy::new(conn).await?;
+    for name in [MUTTER, SCREENSAVER] {
+        let changes = dbus.receive_name_owner_changed_with_args(&[(0, name)]).await?;
+        out.push(
+            changes
+                .filter_map(move |s| {
+                    std::future::ready(
+                        s.args().ok().map(|a| SessionEvent::Service(name, a.new_owner().is_some())),
+                    )
+                })
+                .boxed(),
+        );
+    }
+    Ok(out)
+}
+
+/// Connects to the system bus, finds our logind session, follows its lock state and the
+/// manager's sleep signal, and reads `LockedHint`. The error says why it can't.
+async fn logind(
+    streams: &mut Vec<BoxStream<'static, SessionEvent>>,
+) -> Result<(Connection, OwnedObjectPath, bool), String> {
+    let conn = zbus::connection::Builder::system()
+        .method_timeout(Duration::from_secs(5))
+        .build()
+        .await
+        .map_err(|e| format!("no system bus: {e}"))?;
+    let manager = LoginManagerProxy::builder(&conn)
+        .cache_properties(CacheProperties::No)
+        .build()
+        .await
+        .map_err(|e| e.to_string())?;
+    let path = find_session(&manager).await;
+    let bad = |e: zbus::Error| format!("logind: {e}");
+
+    let sleep =
+        signal().sender(LOGIN1).interface(MANAGER_IFACE).member("PrepareForSleep").build().map_err(bad)?;
+    let lock = signal().sender(LOGIN1).interface(SESSION_IFACE).path(path.clone()).build().map_err(bad)?;
+    let hint = signal()
+        .sender(LOGIN1)
+        .interface("org.freedesktop.DBus.Properties")
+        .member("PropertiesChanged")
+        .path(path.clone())
+        .arg(0, SESSION_IFACE)
+        .build()
+        .map_err(bad)?;
+    streams.push(
+        follow(&conn, sleep, |m| m.body().deserialize::<bool>().ok().map(SessionEvent::Sleep))
+            .await
+            .map_err(bad)?,
+    );
+    streams.push(
+        follow(&conn, lock, |m| match member(m).as_str() {
+            "Lock" => Some(SessionEvent::Locked(true)),
+            "Unlock" => Some(SessionEvent::Locked(false)),
+            _ => None,
+        })
+        .await
+        .map_err(bad)?,
+    );
+    streams.push(follow(&conn, hint, read_locked_hint).await.map_err(bad)?);
+
+    let session = LoginSessionProxy::builder(&conn)
+        .path(path.clone())
+        .cache_properties(CacheProperties::No)
+        .build()
+        .await
+        .map_err(bad)?;
+    let locked = session.locked_hint().await.map_err(bad)?;
+    Ok((conn, path, locked))
+}
+
+/// Our session's object: by `$XDG_SESSION_ID`, else by our PID, else logind's own choice for
+/// the user (a user service belongs to no session), else the `auto` path.
+async fn find_session(manager: &LoginManagerProxy<'_>) -> OwnedObjectPath {
+    if let Some(id) = std::env::var("XDG_SESSION_ID").ok().filter(|s| !s.is_empty())
+        && let Ok(path) = manager.get_session(&id).await
+    {
+        return path;
+    }
+    if let Ok(path) = manager.get_session_by_pid(std::process::id()).await {
+        return path;
+    }
+    if let Ok(path) = manager.get_session("auto").await {
+        return path;
+    }
+    OwnedObjectPath::try_from(AUTO_SESSION).expect("a valid path")
+}
+
+/// `LockedHint` out of a `PropertiesChanged` for the session interface, if it is in it.
+fn read_locked_hint(m: &Message) -> Option<SessionEvent> {
+    type Changed = (String, std::collections::HashMap<String, OwnedVariant>, Vec<String>);
+    let (_iface, changed, _invalidated): Changed = m.body().deserialize().ok()?;
+    let value = changed.get("LockedHint")?;
+    bool::try_from(value).ok().map(SessionEvent::Locked)
+}

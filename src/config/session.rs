@@ -1,0 +1,83 @@
+//! The `[session]` section: when the user counts as idle, whether a locked screen or a sleeping
+//! machine counts as a break, and how long an absence makes a break of each kind.
+
+use super::ConfigError;
+use super::fields::{At, Doc, Loc};
+use super::raw::RawSession;
+use crate::core::Kind;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+/// What the daemon needs from `[session]` beyond the break lengths (which go to the planner).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    /// No input for this long and the user is idle (away).
+    pub idle_threshold: Duration,
+    /// A locked screen or a sleeping machine counts as time away from the screen.
+    pub lock_counts_as_break: bool,
+}
+
+/// One file's `[session]` values.
+#[derive(Default)]
+pub(super) struct SessionPart {
+    idle_threshold: Option<At<Duration>>,
+    lock_counts_as_break: Option<At<bool>>,
+    breaks: BTreeMap<Kind, At<Duration>>,
+}
+
+const SEC: Duration = Duration::from_secs(1);
+const HOUR: Duration = Duration::from_secs(3600);
+
+impl SessionPart {
+    pub(super) fn read(doc: &Doc, raw: &RawSession) -> Result<SessionPart, ConfigError> {
+        let mut p = SessionPart {
+            idle_threshold: doc.duration(&raw.idle_threshold, "session.idle_threshold", SEC, HOUR)?,
+            lock_counts_as_break: raw
+                .lock_counts_as_break
+                .as_ref()
+                .map(|b| At { value: *b.get_ref(), loc: Loc { source: doc.index, span: b.span() } }),
+            breaks: BTreeMap::new(),
+        };
+        let b = &raw.break_length;
+        for (kind, value) in [
+            (Kind::Posture, &b.posture),
+            (Kind::Eyes, &b.eyes),
+            (Kind::Stretch, &b.stretch),
+            (Kind::Movement, &b.movement),
+        ] {
+            let key = format!("session.break_length.{kind}");
+            if let Some(d) = doc.duration(value, &key, SEC, 8 * HOUR)? {
+                p.breaks.insert(kind, d);
+            }
+        }
+        Ok(p)
+    }
+
+    /// Lays `top` over `self`: every key `top` sets wins.
+    pub(super) fn overlay(&mut self, top: SessionPart) {
+        if top.idle_threshold.is_some() {
+            self.idle_threshold = top.idle_threshold;
+        }
+        if top.lock_counts_as_break.is_some() {
+            self.lock_counts_as_break = top.lock_counts_as_break;
+        }
+        self.breaks.extend(top.breaks);
+    }
+
+    /// The checked values, and the break length of every kind.
+    pub(super) fn finish(
+        self,
+        user: &Path,
+    ) -> Result<(Session, BTreeMap<Kind, chrono::Duration>), ConfigError> {
+        let missing = |key: &str| ConfigError::file(user, format!("`{key}` is missing"));
+        let mut breaks = BTreeMap::new();
+        for kind in Kind::ALL {
+            let d = self.breaks.get(&kind).ok_or_else(|| missing(&format!("session.break_length.{kind}")))?;
+            breaks.insert(kind, chrono::Duration::from_std(d.value).unwrap_or(chrono::Duration::hours(1)));
+        }
+        let threshold = self.idle_threshold.ok_or_else(|| missing("session.idle_threshold"))?;
+        let lock = self.lock_counts_as_break.ok_or_else(|| missing("session.lock_counts_as_break"))?;
+        Ok((Session { idle_threshold: threshold.value, lock_counts_as_break: lock.value }, breaks))
+    }
+}

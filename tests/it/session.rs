@@ -1,0 +1,185 @@
+//! The real daemon with the user away: a stand-in logind on a private system bus (lock, sleep)
+//! and a stand-in Mutter IdleMonitor on the desktop's bus, driven by the tests; and a desktop
+//! with none of them.
+
+use crate::daemon::{Daemon, cli, db, fast_config, status_json, wait_until};
+use crate::desktop::Desktop;
+use crate::standins::{SESSION_ID, SESSION_PATH, Standins, SystemBus};
+use crate::support::{Home, stdout};
+use chrono::{DateTime, Utc};
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(15);
+
+/// Posture every `interval` (nothing else), with `[session]` settings appended.
+fn config(interval: &str, session: &str) -> String {
+    format!("{}{session}", fast_config(interval, "1h"))
+}
+
+/// The next reminder's time, to the second (status cuts off the fraction).
+fn next_at(desktop: &Desktop, home: &Home) -> DateTime<Utc> {
+    let s = status_json(desktop, home);
+    DateTime::parse_from_rfc3339(s["next_at"].as_str().unwrap()).unwrap().with_timezone(&Utc)
+}
+
+/// (kind, cause) of every natural break stored.
+fn natural_breaks(home: &Home) -> Vec<(String, String)> {
+    let db = db(home);
+    let mut stmt = db.prepare("SELECT kind, cause FROM natural_breaks ORDER BY id").unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
+}
+
+fn reminders_stored(home: &Home) -> i64 {
+    db(home).query_row("SELECT count(*) FROM reminders", [], |r| r.get(0)).unwrap()
+}
+
+/// A desktop, a system bus with logind and Mutter on the desktop's bus, and the daemon on both.
+fn with_standins(config: &str) -> (Desktop, SystemBus, Standins, Home, Daemon) {
+    let desktop = Desktop::start();
+    let system = SystemBus::start();
+    let standins = Standins::start(Some(system.address()), Some(desktop.bus_address()));
+    let home = Home::new();
+    home.write_config(config);
+    let env = [("DBUS_SYSTEM_BUS_ADDRESS", system.address()), ("XDG_SESSION_ID", SESSION_ID)];
+    let daemon = Daemon::start_with(&desktop, &home, &env);
+    (desktop, system, standins, home, daemon)
+}
+
+#[test]
+fn nothing_is_shown_while_locked_and_a_long_lock_restarts_the_timer() {
+    let (desktop, _system, standins, home, daemon) =
+        with_standins(&config("3s", "[session.break_length]\nposture = \"2s\"\n"));
+    daemon.wait_log(&format!("lock and sleep: logind ({SESSION_PATH})"), WAIT);
+    let status = status_json(&desktop, &home);
+    assert_eq!(
+        (status["lock"].as_str(), status["idle"].as_str()),
+        (Some(&*format!("logind ({SESSION_PATH})")), Some("GNOME Mutter IdleMonitor"))
+    );
+
+    standins.set_locked(true);
+    wait_until("status to say away", || (status_json(&desktop, &home)["state"] == "away").then_some(()));
+    assert_eq!(status_json(&desktop, &home)["away"], "locked");
+    daemon.wait_log("held back a posture reminder: you are away", WAIT);
+    assert!(desktop.notifications().is_empty(), "shown while locked: {:?}", desktop.notifications());
+    assert_eq!(status_json(&desktop, &home)["next_why"], "away");
+
+    let unlocked = Utc::now();
+    standins.set_locked(false);
+    daemon.wait_log("a natural break; restarted the posture timers", WAIT);
+    let next = next_at(&desktop, &home);
+    assert!(
+        next >= unlocked + chrono::Duration::milliseconds(1500),
+        "the timer restarted from the unlock: {next}"
+    );
+    assert_eq!(natural_breaks(&home), [("posture".to_owned(), "locked".to_owned())]);
+    assert!(desktop.notifications().is_empty(), "no reminder on return: {:?}", desktop.notifications());
+    assert_eq!(status_json(&desktop, &home)["state"], "active");
+    // And the next one comes at its time.
+    desktop.wait_for(1, WAIT);
+}
+
+#[test]
+fn waking_after_missed_deadlines_gives_exactly_one_reminder() {
+    // Sleep is not long enough to be a break here, so the missed reminder is caught up once.
+    let (desktop, _system, standins, home, daemon) =
+        with_standins(&config("2s", "[session.break_length]\nposture = \"1h\"\n"));
+    daemon.wait_log("lock and sleep: logind", WAIT);
+    standins.prepare_for_sleep(true);
+    daemon.wait_log("going to sleep", WAIT);
+    std::thread::sleep(Duration::from_secs(5));
+    assert!(desktop.notifications().is_empty(), "shown while asleep: {:?}", desktop.notifications());
+    standins.prepare_for_sleep(false);
+    desktop.wait_for(1, WAIT);
+    std::thread::sleep(Duration::from_millis(800));
+    assert_eq!(desktop.notifications().len(), 1, "one catch-up, not a pile: {:?}", desktop.notifications());
+    assert_eq!(reminders_stored(&home), 1);
+    assert!(natural_breaks(&home).is_empty());
+    assert!(daemon.log().contains("woke up; planning again"), "{}", daemon.log());
+}
+
+#[test]
+fn idle_longer_than_the_break_restarts_the_timer() {
+    // Mutter only; the system bus is a dead socket, so lock detection is missing.
+    let desktop = Desktop::start();
+    let standins = Standins::start(None, Some(desktop.bus_address()));
+    let home = Home::new();
+    home.write_config(&config(
+        "4s",
+        "[session]\nidle_threshold = \"1s\"\n[session.break_length]\nposture = \"3s\"\n",
+    ));
+    let daemon = Daemon::start_with(&desktop, &home, &[]);
+    let watch = standins.wait_for_watch(true);
+    assert_eq!(watch.idle_ms, Some(1000), "the watch uses idle_threshold");
+    let status = stdout(&cli(&desktop, &home, &["status"]));
+    assert!(status.contains("\nidle: GNOME Mutter IdleMonitor\n"), "{status}");
+    assert!(status.contains("\nlock: not available (no system bus"), "{status}");
+
+    standins.go_idle(); // idle since a second ago
+    wait_until("status to say idle", || (status_json(&desktop, &home)["away"] == "idle").then_some(()));
+    std::thread::sleep(Duration::from_millis(2500));
+    let back = Utc::now();
+    standins.come_back();
+    daemon.wait_log("a natural break; restarted the posture timers", WAIT);
+    assert_eq!(natural_breaks(&home), [("posture".to_owned(), "idle".to_owned())]);
+    assert!(next_at(&desktop, &home) >= back + chrono::Duration::milliseconds(2500));
+    assert!(desktop.notifications().is_empty(), "{:?}", desktop.notifications());
+    assert_eq!(standins.wait_for_watch(true).id, watch.id, "the idle watch stays for next time");
+}
+
+#[test]
+fn a_short_idle_is_no_break_and_the_reminder_due_meanwhile_comes_once_on_return() {
+    let desktop = Desktop::start();
+    let standins = Standins::start(None, Some(desktop.bus_address()));
+    let home = Home::new();
+    home.write_config(&config("2s", "[session]\nidle_threshold = \"1s\"\n"));
+    let daemon = Daemon::start_with(&desktop, &home, &[]);
+    standins.go_idle();
+    daemon.wait_log("held back a posture reminder: you are away", WAIT);
+    assert!(desktop.notifications().is_empty());
+    standins.come_back();
+    desktop.wait_for(1, WAIT);
+    assert!(daemon.log().contains("too short for a break"), "{}", daemon.log());
+    std::thread::sleep(Duration::from_millis(800));
+    assert_eq!(desktop.notifications().len(), 1, "once: {:?}", desktop.notifications());
+    assert!(natural_breaks(&home).is_empty());
+}
+
+#[test]
+fn a_desktop_without_any_of_these_still_gets_reminders_and_says_what_is_missing() {
+    let desktop = Desktop::start();
+    let home = Home::new();
+    home.write_config(&config("1s", ""));
+    let daemon = Daemon::start_with(&desktop, &home, &[]);
+    desktop.wait_for(2, WAIT);
+    let text = stdout(&cli(&desktop, &home, &["status"]));
+    assert!(text.contains("\nidle: not available on this desktop\n"), "{text}");
+    assert!(text.contains("\nlock: not available (no system bus"), "{text}");
+    let json = status_json(&desktop, &home);
+    assert_eq!(
+        (json["idle"].as_str(), json["away"].as_str()),
+        (Some("not available on this desktop"), Some(""))
+    );
+    let log = daemon.log();
+    assert_eq!(log.matches("idle: not available").count(), 1, "said once:\n{log}");
+    assert_eq!(log.matches("lock and sleep: not available").count(), 1, "said once:\n{log}");
+}
+
+#[test]
+fn the_screen_saver_counts_as_time_away_where_there_is_no_mutter() {
+    let desktop = Desktop::start();
+    let mut standins = Standins::start(None, None);
+    standins.add_screensaver(desktop.bus_address());
+    let home = Home::new();
+    home.write_config(&config("3s", "[session.break_length]\nposture = \"1s\"\n"));
+    let daemon = Daemon::start_with(&desktop, &home, &[]);
+    daemon.wait_log("idle: org.freedesktop.ScreenSaver", WAIT);
+    standins.set_screensaver(true);
+    wait_until("status to say away", || {
+        (status_json(&desktop, &home)["away"] == "screensaver").then_some(())
+    });
+    std::thread::sleep(Duration::from_millis(1200));
+    standins.set_screensaver(false);
+    daemon.wait_log("a natural break; restarted the posture timers", WAIT);
+    assert_eq!(natural_breaks(&home), [("posture".to_owned(), "screensaver".to_owned())]);
+    assert!(desktop.notifications().is_empty(), "{:?}", desktop.notifications());
+}

@@ -1,0 +1,341 @@
+//! Stand-ins the session tests drive: a private system bus serving a small logind (a manager
+//! with `GetSession`/`GetSessionByPID` and `PrepareForSleep`, a session with `Lock`/`Unlock`
+//! and `LockedHint`), and GNOME's Mutter IdleMonitor on the desktop's session bus.
+
+use std::collections::HashMap;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use zbus::message::Header;
+use zbus::{Connection, Variant, fdo, interface};
+
+pub const SESSION_ID: &str = "c7";
+pub const SESSION_PATH: &str = "/org/freedesktop/login1/session/c7";
+const MANAGER_PATH: &str = "/org/freedesktop/login1";
+const IDLE_PATH: &str = "/org/gnome/Mutter/IdleMonitor/Core";
+const IDLE_IFACE: &str = "org.gnome.Mutter.IdleMonitor";
+const WAIT: Duration = Duration::from_secs(10);
+
+const BUS_CONFIG: &str = r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=@DIR@/system_bus</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"#;
+
+/// A second private dbus-daemon, standing in for the system bus; killed on drop.
+pub struct SystemBus {
+    child: Option<Child>,
+    address: String,
+    _dir: tempfile::TempDir,
+}
+
+impl SystemBus {
+    pub fn start() -> SystemBus {
+        let dir = tempfile::Builder::new().prefix("sysbus").tempdir().expect("temp dir");
+        let d = dir.path().to_str().expect("UTF-8 temp dir").to_owned();
+        std::fs::write(dir.path().join("bus.conf"), BUS_CONFIG.replace("@DIR@", &d)).unwrap();
+        let out = dir.path().join("bus.out");
+        let child = Command::new("dbus-daemon")
+            .arg(format!("--config-file={d}/bus.conf"))
+            .args(["--nofork", "--nopidfile", "--print-address=1"])
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&out).unwrap())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start dbus-daemon");
+        let mut bus = SystemBus { child: Some(child), address: String::new(), _dir: dir };
+        bus.address = wait_for("the system bus's address", || {
+            let text = std::fs::read_to_string(&out).unwrap_or_default();
+            text.ends_with('\n').then(|| text.trim().to_owned())
+        });
+        bus
+    }
+
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+}
+
+impl Drop for SystemBus {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            crate::desktop::terminate(&mut [&mut child]);
+        }
+    }
+}
+
+fn wait_for<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+struct Manager;
+
+#[interface(name = "org.freedesktop.login1.Manager")]
+impl Manager {
+    fn get_session(&self, id: &str) -> fdo::Result<zbus::OwnedObjectPath> {
+        if id == SESSION_ID {
+            Ok(SESSION_PATH.try_into().unwrap())
+        } else {
+            Err(fdo::Error::Failed(format!("No session '{id}' known")))
+        }
+    }
+
+    /// Like logind for a process outside any session (a user service).
+    #[zbus(name = "GetSessionByPID")]
+    fn get_session_by_pid(&self, pid: u32) -> fdo::Result<zbus::OwnedObjectPath> {
+        Err(fdo::Error::Failed(format!("PID {pid} does not belong to any known session")))
+    }
+}
+
+struct Session {
+    locked: Arc<Mutex<bool>>,
+}
+
+#[interface(name = "org.freedesktop.login1.Session")]
+impl Session {
+    #[zbus(property)]
+    fn locked_hint(&self) -> bool {
+        *self.locked.lock().unwrap()
+    }
+}
+
+/// One Mutter watch: an idle watch (with its interval) or a one-shot user-active watch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdleWatch {
+    pub id: u32,
+    pub idle_ms: Option<u64>,
+    pub owner: String,
+}
+
+#[derive(Default)]
+struct Watches {
+    next: u32,
+    all: Vec<IdleWatch>,
+}
+
+struct IdleMonitor {
+    watches: Arc<Mutex<Watches>>,
+}
+
+impl IdleMonitor {
+    fn add(&self, idle_ms: Option<u64>, header: &Header<'_>) -> u32 {
+        let mut w = self.watches.lock().unwrap();
+        w.next += 1;
+        let owner = header.sender().map(|s| s.to_string()).unwrap_or_default();
+        let id = w.next;
+        w.all.push(IdleWatch { id, idle_ms, owner });
+        id
+    }
+}
+
+#[interface(name = "org.gnome.Mutter.IdleMonitor")]
+impl IdleMonitor {
+    fn add_idle_watch(&self, interval: u64, #[zbus(header)] header: Header<'_>) -> u32 {
+        self.add(Some(interval), &header)
+    }
+
+    fn add_user_active_watch(&self, #[zbus(header)] header: Header<'_>) -> u32 {
+        self.add(None, &header)
+    }
+
+    fn remove_watch(&self, id: u32) {
+        self.watches.lock().unwrap().all.retain(|w| w.id != id);
+    }
+}
+
+/// The stand-ins, served from a runtime on a thread of their own, so they answer while the test
+/// thread waits. Which ones run depends on the buses given to `start`.
+pub struct Standins {
+    rt: Arc<tokio::runtime::Runtime>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    system: Option<Connection>,
+    session: Option<Connection>,
+    saver: Option<Connection>,
+    locked: Arc<Mutex<bool>>,
+    watches: Arc<Mutex<Watches>>,
+}
+
+impl Standins {
+    /// logind on `system` (if given), Mutter's IdleMonitor on `session` (if given).
+    pub fn start(system: Option<&str>, session: Option<&str>) -> Standins {
+        let rt = Arc::new(tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let driver = rt.clone();
+        let thread = std::thread::spawn(move || {
+            let _ = driver.block_on(stopped);
+        });
+        let locked = Arc::new(Mutex::new(false));
+        let watches = Arc::new(Mutex::new(Watches::default()));
+        let (l, w) = (locked.clone(), watches.clone());
+        let (system, session) = rt.handle().block_on(async move {
+            let system = match system {
+                Some(a) => Some(
+                    zbus::connection::Builder::address(a)
+                        .serve_at(MANAGER_PATH, Manager)
+                        .serve_at(SESSION_PATH, Session { locked: l })
+                        .name("org.freedesktop.login1")
+                        .build()
+                        .await
+                        .expect("logind stand-in on the system bus"),
+                ),
+                None => None,
+            };
+            let session = match session {
+                Some(a) => Some(
+                    zbus::connection::Builder::address(a)
+                        .serve_at(IDLE_PATH, IdleMonitor { watches: w })
+                        .name(IDLE_IFACE)
+                        .build()
+                        .await
+                        .expect("IdleMonitor stand-in on the session bus"),
+                ),
+                None => None,
+            };
+            (system, session)
+        });
+        Standins { rt, stop: Some(stop), thread: Some(thread), system, session, saver: None, locked, watches }
+    }
+
+    fn emit(
+        &self,
+        conn: &Connection,
+        dest: Option<&str>,
+        path: &str,
+        iface: &str,
+        member: &str,
+        body: impl serde::Serialize + zbus::DynamicType,
+    ) {
+        self.rt
+            .handle()
+            .block_on(conn.emit_signal(dest, path, iface, member, &body))
+            .unwrap_or_else(|e| panic!("emit {member}: {e}"));
+    }
+
+    fn system(&self) -> &Connection {
+        self.system.as_ref().expect("started with a system bus")
+    }
+
+    /// Locks the session as a screen locker does: logind's `Lock` and `LockedHint` true.
+    pub fn set_locked(&self, locked: bool) {
+        *self.locked.lock().unwrap() = locked;
+        let member = if locked { "Lock" } else { "Unlock" };
+        self.emit(self.system(), None, SESSION_PATH, "org.freedesktop.login1.Session", member, ());
+        let changed: HashMap<&str, Variant<'_>> = HashMap::from([("LockedHint", Variant::from(locked))]);
+        let body = ("org.freedesktop.login1.Session", changed, Vec::<&str>::new());
+        self.emit(
+            self.system(),
+            None,
+            SESSION_PATH,
+            "org.freedesktop.DBus.Properties",
+            "PropertiesChanged",
+            body,
+        );
+    }
+
+    /// logind's `PrepareForSleep(start)`.
+    pub fn prepare_for_sleep(&self, start: bool) {
+        self.emit(
+            self.system(),
+            None,
+            MANAGER_PATH,
+            "org.freedesktop.login1.Manager",
+            "PrepareForSleep",
+            (start,),
+        );
+    }
+
+    /// Serves `org.freedesktop.ScreenSaver` on `session` as KDE does (no Mutter there).
+    pub fn add_screensaver(&mut self, session: &str) {
+        let conn = self.rt.handle().block_on(async {
+            zbus::connection::Builder::address(session)
+                .name("org.freedesktop.ScreenSaver")
+                .build()
+                .await
+                .expect("ScreenSaver stand-in on the session bus")
+        });
+        self.saver = Some(conn);
+    }
+
+    /// The screen saver comes on (`true`) or goes off: `ActiveChanged`.
+    pub fn set_screensaver(&self, active: bool) {
+        let conn = self.saver.as_ref().expect("add_screensaver first");
+        let iface = "org.freedesktop.ScreenSaver";
+        self.emit(conn, None, "/org/freedesktop/ScreenSaver", iface, "ActiveChanged", (active,));
+    }
+
+    /// The watches registered now.
+    pub fn watches(&self) -> Vec<IdleWatch> {
+        self.watches.lock().unwrap().all.clone()
+    }
+
+    /// Waits for a watch of the kind asked (`idle`: an idle watch, else a user-active watch).
+    pub fn wait_for_watch(&self, idle: bool) -> IdleWatch {
+        wait_for(if idle { "an idle watch" } else { "a user-active watch" }, || {
+            self.watches().into_iter().find(|w| w.idle_ms.is_some() == idle)
+        })
+    }
+
+    fn fire(&self, w: &IdleWatch) {
+        let conn = self.session.as_ref().expect("started with a session bus");
+        self.emit(conn, Some(&w.owner), IDLE_PATH, IDLE_IFACE, "WatchFired", (w.id,));
+    }
+
+    /// The user has been without input for the idle watch's interval: Mutter fires it.
+    pub fn go_idle(&self) -> IdleWatch {
+        let w = self.wait_for_watch(true);
+        self.fire(&w);
+        w
+    }
+
+    /// Input again: the user-active watch fires once and is gone, as in Mutter.
+    pub fn come_back(&self) {
+        let w = self.wait_for_watch(false);
+        self.watches.lock().unwrap().all.retain(|x| x.id != w.id);
+        self.fire(&w);
+    }
+}
+
+impl Drop for Standins {
+    fn drop(&mut self) {
+        let _guard = self.rt.enter();
+        self.system = None;
+        self.session = None;
+        self.saver = None;
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Not a test: serves the stand-ins for `STANDINS=1 bash bench/footprint.sh`, on the buses in
+/// `STANDINS_SYSTEM_BUS` and `STANDINS_SESSION_BUS`, until the script kills it. Writes the file
+/// `STANDINS_READY` once both are served.
+#[test]
+#[ignore = "run by bench/footprint.sh"]
+fn serve_standins_for_footprint() {
+    let var = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set"));
+    let _standins = Standins::start(Some(&var("STANDINS_SYSTEM_BUS")), Some(&var("STANDINS_SESSION_BUS")));
+    std::fs::write(var("STANDINS_READY"), "ready\n").unwrap();
+    loop {
+        std::thread::park();
+    }
+}
