@@ -1,7 +1,7 @@
 //! The SQLite store in `$XDG_STATE_HOME/postured/`: limit and planner state (so a restart keeps
 //! the day's budget), every reminder shown with its outcome, and discomfort reports.
 
-use crate::core::{Area, Finding, Kind, Logged, PlannerState, Symptom, symptom};
+use crate::core::{Area, Kind, Logged, PlannerState, Symptom, symptom};
 use anyhow::{Context, bail};
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::config::DbConfig;
@@ -11,7 +11,10 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+mod advice;
 mod damage;
+
+pub use advice::AdviceRow;
 
 /// Each entry moves the schema one version up; `PRAGMA user_version` says how many ran.
 const MIGRATIONS: &[&str] = &[
@@ -134,17 +137,6 @@ pub struct NewReport<'a> {
     pub source: &'a str,
 }
 
-/// Care advice as given, for `report`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AdviceRow {
-    pub id: i64,
-    pub at: DateTime<Utc>,
-    pub area: String,
-    pub reason: String,
-    pub why: String,
-    pub outcome: Option<String>,
-}
-
 /// A reminder row, for `status`, statistics and tests.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ShownRow {
@@ -155,11 +147,11 @@ pub struct ShownRow {
     pub outcome: Option<String>,
 }
 
-fn ts(t: DateTime<Utc>) -> String {
+pub(crate) fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-fn parse_ts(s: &str) -> rusqlite::Result<DateTime<Utc>> {
+pub(crate) fn parse_ts(s: &str) -> rusqlite::Result<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .map(|d| d.with_timezone(&Utc))
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
@@ -354,46 +346,6 @@ impl Store {
     /// Reports as the care rules see them, as far back as the rules look.
     pub fn logged_since(&self, since: DateTime<Utc>) -> anyhow::Result<Vec<Logged>> {
         Ok(self.reports_since(since)?.iter().map(Report::logged).collect())
-    }
-
-    pub fn record_advice(
-        &self,
-        at: DateTime<Utc>,
-        f: &Finding,
-        summary: &str,
-        body: &str,
-    ) -> anyhow::Result<i64> {
-        self.conn.execute(
-            "INSERT INTO care_advice (at, area, reason, report, why, summary, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![ts(at), f.area.as_str(), f.reason.as_str(), f.report, f.why, summary, body],
-        )?;
-        Ok(self.conn.last_insert_rowid())
-    }
-
-    /// Sets what the user said to a piece of advice; the first answer stands.
-    pub fn record_advice_outcome(&self, id: i64, outcome: &str, at: DateTime<Utc>) -> anyhow::Result<bool> {
-        let n = self.conn.execute(
-            "UPDATE care_advice SET outcome = ?1, outcome_at = ?2 WHERE id = ?3 AND outcome IS NULL",
-            params![outcome, ts(at), id],
-        )?;
-        Ok(n == 1)
-    }
-
-    pub fn advice_since(&self, since: DateTime<Utc>) -> anyhow::Result<Vec<AdviceRow>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT id, at, area, reason, why, outcome FROM care_advice WHERE at >= ?1 ORDER BY at, id",
-        )?;
-        let rows = stmt.query_map(params![ts(since)], |r| {
-            Ok(AdviceRow {
-                id: r.get(0)?,
-                at: parse_ts(&r.get::<_, String>(1)?)?,
-                area: r.get(2)?,
-                reason: r.get(3)?,
-                why: r.get(4)?,
-                outcome: r.get(5)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     pub fn shown_since(&self, since: DateTime<Utc>) -> anyhow::Result<Vec<ShownRow>> {
