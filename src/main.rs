@@ -24,6 +24,7 @@ fn main() -> ExitCode {
         Command::CheckConfig { path } => commands::check_config::run(path.or(cli.config)),
         Command::Completions { shell } => commands::docs::completions(shell),
         Command::Man => commands::docs::man(),
+        Command::Report(args) => commands::report::run(cli.config, &args),
     };
     match result {
         Ok(code) => code,

@@ -6,3 +6,4 @@ pub mod docs;
 pub mod install;
 pub mod log;
 pub mod plan;
+pub mod report;

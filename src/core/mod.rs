@@ -10,6 +10,7 @@ pub mod kind;
 pub mod limits;
 pub mod planner;
 pub mod schedule;
+pub mod summary;
 pub mod symptom;
 pub mod zone;
 
