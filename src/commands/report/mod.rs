@@ -1,6 +1,10 @@
 //! `postured report`: reads the period's reports, reminders and care advice from the store,
 //! summarises them with `core::summary` and hands them to one of the renderers below.
 
+mod csv;
+mod html;
+mod json;
+mod markdown;
 mod text;
 
 use crate::adapters::store::{AdviceRow, Report, Store};
@@ -49,10 +53,13 @@ pub fn run(config: Option<PathBuf>, args: &ReportArgs) -> anyhow::Result<ExitCod
     let data = gather(&store, zone, clock::now(), args.days, args.area)?;
     let text = match args.format {
         ReportFormat::Text => text::render(&data),
-        other => anyhow::bail!("the {} format is not available yet", format_name(other)),
+        ReportFormat::Markdown => markdown::render(&data),
+        ReportFormat::Csv => csv::render(&data),
+        ReportFormat::Json => json::render(&data)?,
+        ReportFormat::Html => html::render(&data),
     };
     let what =
-        format!("a {} report of {} discomfort report(s)", format_name(args.format), data.reports.len());
+        format!("the {} report ({} discomfort report(s))", format_name(args.format), data.reports.len());
     write_output(args.output.as_deref(), text.as_bytes(), &what)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -193,6 +200,77 @@ pub fn adherence_words(a: &Adherence) -> String {
         a.unanswered
     )
 }
+
+/// The tables the document formats (Markdown, HTML) share, as plain unescaped text.
+pub mod tables {
+    use super::{Data, advice_area, answer_words, capitalise, reason_words};
+
+    pub const AREAS: [&str; 7] = [
+        "Area",
+        "Reports",
+        "Days with reports",
+        "Average (0–10)",
+        "Worst (0–10)",
+        "Trend",
+        "Signs mentioned",
+    ];
+    pub const NOTES: [&str; 4] = ["When", "Area", "Strength", "Note"];
+    pub const ADVICE: [&str; 4] = ["When", "Area", "Why", "Answer"];
+
+    pub fn areas(d: &Data) -> Vec<Vec<String>> {
+        d.areas
+            .iter()
+            .map(|a| {
+                let signs = crate::core::symptom::list_words(&a.symptoms);
+                vec![
+                    capitalise(a.area.words()),
+                    a.reports.to_string(),
+                    a.days.to_string(),
+                    format!("{:.1}", a.average),
+                    a.max.to_string(),
+                    a.trend.words().to_owned(),
+                    if signs.is_empty() { "none".to_owned() } else { signs },
+                ]
+            })
+            .collect()
+    }
+
+    pub fn notes(d: &Data) -> Vec<Vec<String>> {
+        d.with_notes()
+            .map(|r| {
+                vec![
+                    d.zone.format(r.at, "%a %-d %b %Y %H:%M"),
+                    r.area.words().to_owned(),
+                    format!("{}/10", r.severity),
+                    r.note.clone().unwrap_or_default(),
+                ]
+            })
+            .collect()
+    }
+
+    pub fn advice(d: &Data) -> Vec<Vec<String>> {
+        d.advice
+            .iter()
+            .map(|a| {
+                vec![
+                    d.zone.format(a.at, "%a %-d %b %Y %H:%M"),
+                    advice_area(&a.area),
+                    format!("{}: {}", capitalise(reason_words(&a.reason)), a.why),
+                    capitalise(answer_words(a.outcome.as_deref())),
+                ]
+            })
+            .collect()
+    }
+}
+
+/// The period in words for documents: "3 May 2026 to 1 June 2026 (30 days)".
+pub fn period_words(d: &Data) -> String {
+    format!("{} to {} ({} day(s))", d.first.format("%-d %B %Y"), d.last.format("%-d %B %Y"), d.days)
+}
+
+pub const NOT_ADVICE: &str = "This summary was written by the person it is about, with postured, a posture \
+    reminder app. It is a personal record, not medical advice and not a diagnosis. Severity is their own \
+    rating from 0 (none) to 10 (worst imaginable).";
 
 #[cfg(test)]
 mod tests {
