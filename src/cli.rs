@@ -113,6 +113,28 @@ pub enum Command {
     /// chart, or as Markdown or HTML to bring to a physical therapist or doctor, or as CSV or
     /// JSON. Everything is read from this machine only.
     Report(ReportArgs),
+
+    /// Write all your data (reports, reminders, care advice, with notes and answers) as one JSON
+    /// document
+    Export {
+        /// Write to this file (created readable by you only) instead of standard output
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+
+    /// Delete reports, reminders and care advice from before a date, for good
+    ///
+    /// Asks first unless --yes is given; without a terminal to ask on, it refuses. The file is
+    /// rebuilt afterwards so deleted data does not linger in it.
+    Forget {
+        /// Delete what is older than this: "2026-06-01" or "2026-06-01T12:00" (in the config's
+        /// time zone), or an RFC 3339 time
+        #[arg(long, value_name = "DATE")]
+        before: String,
+        /// Don't ask
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Debug, clap::Args)]

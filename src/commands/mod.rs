@@ -3,6 +3,8 @@
 pub mod check_config;
 pub mod ctl;
 pub mod docs;
+pub mod export;
+pub mod forget;
 pub mod install;
 pub mod log;
 pub mod plan;
