@@ -4,5 +4,6 @@ mod care;
 mod cli;
 mod daemon;
 mod desktop;
+mod report;
 mod support;
 mod unit;

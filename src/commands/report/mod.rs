@@ -240,7 +240,7 @@ pub mod tables {
             .map(|r| {
                 vec![
                     d.zone.format(r.at, "%a %-d %b %Y %H:%M"),
-                    r.area.words().to_owned(),
+                    capitalise(r.area.words()),
                     format!("{}/10", r.severity),
                     r.note.clone().unwrap_or_default(),
                 ]
@@ -254,7 +254,7 @@ pub mod tables {
             .map(|a| {
                 vec![
                     d.zone.format(a.at, "%a %-d %b %Y %H:%M"),
-                    advice_area(&a.area),
+                    capitalise(&advice_area(&a.area)),
                     format!("{}: {}", capitalise(reason_words(&a.reason)), a.why),
                     capitalise(answer_words(a.outcome.as_deref())),
                 ]
