@@ -107,6 +107,35 @@ pub enum Command {
 
     /// Print the man page (roff) to standard output
     Man,
+
+    /// Summarise your discomfort reports, reminders and care advice over the last days
+    ///
+    /// Per body area: how often, how strong and which way it is going, as text with a small
+    /// chart, or as Markdown or HTML to bring to a physical therapist or doctor, or as CSV or
+    /// JSON. Everything is read from this machine only.
+    Report(ReportArgs),
+
+    /// Write all your data (reports, reminders, care advice, with notes and answers) as one JSON
+    /// document
+    Export {
+        /// Write to this file (created readable by you only) instead of standard output
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+
+    /// Delete reports, reminders and care advice from before a date, for good
+    ///
+    /// Asks first unless --yes is given; without a terminal to ask on, it refuses. The file is
+    /// rebuilt afterwards so deleted data does not linger in it.
+    Forget {
+        /// Delete what is older than this: "2026-06-01" or "2026-06-01T12:00" (in the config's
+        /// time zone), or an RFC 3339 time
+        #[arg(long, value_name = "DATE")]
+        before: String,
+        /// Don't ask
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -132,4 +161,38 @@ fn parse_duration(text: &str) -> Result<u64, String> {
         return Err("must be longer than 0s".into());
     }
     Ok(d.as_secs())
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// How many days back, today included (1 to 3660)
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3660))]
+    pub days: u32,
+
+    /// Only this body area
+    #[arg(long, value_enum)]
+    pub area: Option<crate::core::Area>,
+
+    /// What to write
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+
+    /// Write to this file (created readable by you only) instead of standard output
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// The formats of `postured report`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// A summary for the terminal, with a chart per area
+    Text,
+    /// A one-page summary to print or bring to an appointment
+    Markdown,
+    /// One row per report, for a spreadsheet
+    Csv,
+    /// One JSON document (field names in the README)
+    Json,
+    /// A self-contained web page with a chart, no scripts
+    Html,
 }

@@ -13,8 +13,10 @@ use std::time::Duration;
 
 mod advice;
 mod damage;
+mod data;
 
 pub use advice::AdviceRow;
+pub use data::Counts;
 
 /// Each entry moves the schema one version up; `PRAGMA user_version` says how many ran.
 const MIGRATIONS: &[&str] = &[

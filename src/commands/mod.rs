@@ -3,6 +3,9 @@
 pub mod check_config;
 pub mod ctl;
 pub mod docs;
+pub mod export;
+pub mod forget;
 pub mod install;
 pub mod log;
 pub mod plan;
+pub mod report;

@@ -11,6 +11,7 @@ pub mod limits;
 pub mod planner;
 pub mod presence;
 pub mod schedule;
+pub mod summary;
 pub mod symptom;
 pub mod zone;
 

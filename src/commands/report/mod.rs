@@ -1,0 +1,299 @@
+//! `postured report`: reads the period's reports, reminders and care advice from the store,
+//! summarises them with `core::summary` and hands them to one of the renderers below.
+
+mod csv;
+mod html;
+mod json;
+mod markdown;
+mod text;
+
+use crate::adapters::store::{AdviceRow, Report, Store};
+use crate::adapters::{clock, paths};
+use crate::cli::{ReportArgs, ReportFormat};
+use crate::config::{self, ConfigPath};
+use crate::core::summary::{self, Adherence, AreaSummary};
+use crate::core::zone::{Fold, next_day};
+use crate::core::{Area, Zone};
+use anyhow::Context;
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Everything a renderer shows, already filtered to the period (and area, if one was asked for).
+pub struct Data {
+    pub zone: Zone,
+    pub now: DateTime<Utc>,
+    pub first: NaiveDate,
+    pub last: NaiveDate,
+    pub days: u32,
+    pub area: Option<Area>,
+    pub reports: Vec<Report>,
+    pub areas: Vec<AreaSummary>,
+    pub adherence: Adherence,
+    pub advice: Vec<AdviceRow>,
+}
+
+impl Data {
+    /// The dates from `first` to `last`, one per entry of `AreaSummary::daily`.
+    pub fn dates(&self) -> impl Iterator<Item = NaiveDate> + '_ {
+        std::iter::successors(Some(self.first), |d| Some(next_day(*d)).filter(|n| *n > *d))
+            .take_while(|d| *d <= self.last)
+    }
+
+    pub fn with_notes(&self) -> impl Iterator<Item = &Report> {
+        self.reports.iter().filter(|r| r.note.is_some())
+    }
+}
+
+pub fn run(config: Option<PathBuf>, args: &ReportArgs) -> anyhow::Result<ExitCode> {
+    let zone = zone_or_default(config);
+    let store = open_store()?;
+    let data = gather(&store, zone, clock::now(), args.days, args.area)?;
+    let text = match args.format {
+        ReportFormat::Text => text::render(&data),
+        ReportFormat::Markdown => markdown::render(&data),
+        ReportFormat::Csv => csv::render(&data),
+        ReportFormat::Json => json::render(&data)?,
+        ReportFormat::Html => html::render(&data),
+    };
+    let what =
+        format!("the {} report ({} discomfort report(s))", format_name(args.format), data.reports.len());
+    write_output(args.output.as_deref(), text.as_bytes(), &what)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn format_name(f: ReportFormat) -> &'static str {
+    match f {
+        ReportFormat::Text => "text",
+        ReportFormat::Markdown => "Markdown",
+        ReportFormat::Csv => "CSV",
+        ReportFormat::Json => "JSON",
+        ReportFormat::Html => "HTML",
+    }
+}
+
+/// The config's zone; a broken config must not stop anyone from seeing or managing their data.
+pub fn zone_or_default(config: Option<PathBuf>) -> Zone {
+    match config::load(&ConfigPath::from_arg(config)) {
+        Ok(s) => s.rules.zone,
+        Err(e) => {
+            eprintln!("postured: the config has an error, using the system time zone for now:\n{e}");
+            Zone::System
+        }
+    }
+}
+
+pub fn open_store() -> anyhow::Result<Store> {
+    let dir = paths::state_dir().context("can't find a home folder for the state directory")?;
+    let opened = Store::open(&dir)?;
+    if let Some(w) = opened.warning() {
+        eprintln!("postured: {w}");
+    }
+    Ok(opened.store)
+}
+
+/// Reads and summarises the `days` days up to and including today (in `zone`).
+pub fn gather(
+    store: &Store,
+    zone: Zone,
+    now: DateTime<Utc>,
+    days: u32,
+    area: Option<Area>,
+) -> anyhow::Result<Data> {
+    let last = zone.date(now);
+    let first = last - chrono::Duration::days(i64::from(days.max(1)) - 1);
+    let since = zone.instant_at(first, NaiveTime::MIN, Fold::Earlier);
+    let keep = |a: Area| area.is_none_or(|want| want == a);
+    let reports: Vec<Report> =
+        store.reports_since(since)?.into_iter().filter(|r| keep(r.area) && zone.date(r.at) <= last).collect();
+    let logged: Vec<_> = reports.iter().map(Report::logged).collect();
+    let areas = summary::summarise(&logged, &zone, first, last);
+    let shown = store.shown_since(since)?;
+    let adherence = summary::adherence(shown.iter().map(|s| s.outcome.as_deref()));
+    let advice = store
+        .advice_since(since)?
+        .into_iter()
+        .filter(|a| a.area.parse::<Area>().map_or(area.is_none(), keep))
+        .collect();
+    Ok(Data { zone, now, first, last, days, area, reports, areas, adherence, advice })
+}
+
+/// Writes to the named file (created 0600: this is health data) or to standard output.
+pub fn write_output(path: Option<&Path>, bytes: &[u8], what: &str) -> anyhow::Result<()> {
+    match path {
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(bytes)?;
+            out.flush()?;
+        }
+        Some(p) => {
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .mode(0o600)
+                .open(p)
+                .with_context(|| format!("can't write {}", p.display()))?;
+            // An existing file keeps its mode on open: make it private too.
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+            file.write_all(bytes)?;
+            file.sync_all()?;
+            eprintln!("Wrote {what} to {} (readable by you only).", p.display());
+        }
+    }
+    Ok(())
+}
+
+/// The stored reason of care advice in plain words.
+pub fn reason_words(reason: &str) -> &str {
+    match reason {
+        "severe" => "a severe report",
+        "recurrence" => "it keeps coming back",
+        "worsening" => "it is getting worse",
+        "persistence" => "it has lasted a long time",
+        "warning_today" => "a warning sign: see a doctor today",
+        "warning_now" => "a warning sign: get urgent help",
+        other => other,
+    }
+}
+
+/// What the user did with a piece of care advice, in plain words.
+pub fn answer_words(outcome: Option<&str>) -> &str {
+    match outcome {
+        None => "no answer yet",
+        Some("booked") => "booked or saw someone",
+        Some("later") => "asked to be reminded later",
+        Some("opened") => "opened the care link",
+        Some("seen") => "seen",
+        Some("closed") => "closed it",
+        Some("expired") => "no answer",
+        Some(other) => other,
+    }
+}
+
+/// "neck discomfort logged…" → "Neck discomfort logged…".
+pub fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// The area of stored care advice in plain words ("upper back"), or as stored if unknown.
+pub fn advice_area(area: &str) -> String {
+    area.parse::<Area>().map_or_else(|_| area.to_owned(), |a| a.words().to_owned())
+}
+
+/// Reminder answers in one sentence, shared by the text and document formats.
+pub fn adherence_words(a: &Adherence) -> String {
+    if a.shown == 0 {
+        return "No reminders were shown in this period.".to_owned();
+    }
+    let share = a.engaged_percent().map_or(String::new(), |p| format!(" ({p}% of those answered)"));
+    format!(
+        "{} reminder(s) shown: {} done or answered with a discomfort log{share}, {} snoozed, {} skipped, \
+         {} ignored (dismissed or left to close by themselves), {} without an answer.",
+        a.shown,
+        a.engaged(),
+        a.snoozed,
+        a.skipped,
+        a.ignored,
+        a.unanswered
+    )
+}
+
+/// The tables the document formats (Markdown, HTML) share, as plain unescaped text.
+pub mod tables {
+    use super::{Data, advice_area, answer_words, capitalise, reason_words};
+
+    pub const AREAS: [&str; 7] = [
+        "Area",
+        "Reports",
+        "Days with reports",
+        "Average (0–10)",
+        "Worst (0–10)",
+        "Trend",
+        "Signs mentioned",
+    ];
+    pub const NOTES: [&str; 4] = ["When", "Area", "Strength", "Note"];
+    pub const ADVICE: [&str; 4] = ["When", "Area", "Why", "Answer"];
+
+    pub fn areas(d: &Data) -> Vec<Vec<String>> {
+        d.areas
+            .iter()
+            .map(|a| {
+                let signs = crate::core::symptom::list_words(&a.symptoms);
+                vec![
+                    capitalise(a.area.words()),
+                    a.reports.to_string(),
+                    a.days.to_string(),
+                    format!("{:.1}", a.average),
+                    a.max.to_string(),
+                    a.trend.words().to_owned(),
+                    if signs.is_empty() { "none".to_owned() } else { signs },
+                ]
+            })
+            .collect()
+    }
+
+    pub fn notes(d: &Data) -> Vec<Vec<String>> {
+        d.with_notes()
+            .map(|r| {
+                vec![
+                    d.zone.format(r.at, "%a %-d %b %Y %H:%M"),
+                    capitalise(r.area.words()),
+                    format!("{}/10", r.severity),
+                    r.note.clone().unwrap_or_default(),
+                ]
+            })
+            .collect()
+    }
+
+    pub fn advice(d: &Data) -> Vec<Vec<String>> {
+        d.advice
+            .iter()
+            .map(|a| {
+                vec![
+                    d.zone.format(a.at, "%a %-d %b %Y %H:%M"),
+                    capitalise(&advice_area(&a.area)),
+                    format!("{}: {}", capitalise(reason_words(&a.reason)), a.why),
+                    capitalise(answer_words(a.outcome.as_deref())),
+                ]
+            })
+            .collect()
+    }
+}
+
+/// The period in words for documents: "3 May 2026 to 1 June 2026 (30 days)".
+pub fn period_words(d: &Data) -> String {
+    format!("{} to {} ({} day(s))", d.first.format("%-d %B %Y"), d.last.format("%-d %B %Y"), d.days)
+}
+
+pub const NOT_ADVICE: &str = "This summary was written by the person it is about, with postured, a posture \
+    reminder app. It is a personal record, not medical advice and not a diagnosis. Severity is their own \
+    rating from 0 (none) to 10 (worst imaginable).";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_words_for_stored_names() {
+        assert_eq!(reason_words("recurrence"), "it keeps coming back");
+        assert_eq!(reason_words("from-the-future"), "from-the-future");
+        assert_eq!(answer_words(Some("booked")), "booked or saw someone");
+        assert_eq!(answer_words(None), "no answer yet");
+        assert_eq!(capitalise("upper back discomfort"), "Upper back discomfort");
+        assert_eq!(capitalise(""), "");
+        assert_eq!(advice_area("upper-back"), "upper back");
+        let a = summary::adherence([Some("done"), Some("expired"), None]);
+        assert_eq!(
+            adherence_words(&a),
+            "3 reminder(s) shown: 1 done or answered with a discomfort log (50% of those answered), \
+             0 snoozed, 0 skipped, 1 ignored (dismissed or left to close by themselves), 1 without an answer."
+        );
+    }
+}

@@ -1,0 +1,297 @@
+//! `report`, `export` and `forget` through the real binary: reports logged straight into the
+//! store (no daemon), then each format's content, private output files and deletion.
+
+use crate::daemon::db;
+use crate::support::{Home, stderr, stdout};
+use chrono::{Duration, NaiveDate, SecondsFormat, Utc};
+use serde_json::Value;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+
+/// The date `n` days before today in the tests' zone (Europe/Berlin).
+fn day(n: i64) -> NaiveDate {
+    Utc::now().with_timezone(&chrono_tz::Europe::Berlin).date_naive() - Duration::days(n)
+}
+
+/// 10:00 on the day `n` days back, as `--at` takes it.
+fn at(n: i64) -> String {
+    format!("{}T10:00", day(n))
+}
+
+fn log(home: &Home, args: &[&str]) {
+    let mut all = vec!["log"];
+    all.extend_from_slice(args);
+    let out = home.run(&all);
+    assert!(out.status.success(), "log {args:?}: {}", stderr(&out));
+}
+
+fn ok(home: &Home, args: &[&str]) -> String {
+    let out = home.run(args);
+    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    stdout(&out)
+}
+
+/// Neck 2/10 three days ago and 8/10 yesterday; wrists 5/10 with tingling two days ago.
+fn three_reports(home: &Home) {
+    log(home, &["--area", "neck", "--severity", "2", "--at", &at(3), "--note", "after a call, \"long\" one"]);
+    log(home, &["--area", "neck", "--severity", "8", "--at", &at(1), "--note", "=SUM(A1)"]);
+    log(home, &["--area", "wrists", "--severity", "5", "--at", &at(2), "--symptom", "tingling"]);
+}
+
+/// A reminder of each kind of answer and one piece of care advice, as the daemon stores them.
+fn daemon_rows(home: &Home) {
+    let when = (Utc::now() - Duration::days(1)).to_rfc3339_opts(SecondsFormat::Millis, true);
+    let db = db(home);
+    for outcome in [Some("done"), Some("logged"), Some("snoozed"), Some("dismissed"), Some("expired"), None] {
+        db.execute(
+            "INSERT INTO reminders (shown_at, kind, title, body, outcome) VALUES (?1, 'stretch', 'T', 'B', ?2)",
+            rusqlite::params![when, outcome],
+        )
+        .unwrap();
+    }
+    db.execute(
+        "INSERT INTO care_advice (at, area, reason, why, summary, body, outcome)
+         VALUES (?1, 'neck', 'worsening', 'neck discomfort rose from 2 to 8 in 2 days', 'S', 'B', 'booked')",
+        [&when],
+    )
+    .unwrap();
+}
+
+#[test]
+fn text_report_draws_a_sparkline_per_area_with_counts_and_trend() {
+    let home = Home::new();
+    three_reports(&home);
+    daemon_rows(&home);
+    let text = ok(&home, &["report", "--days", "5"]);
+    assert!(
+        text.starts_with(&format!(
+            "Discomfort from {} to {}",
+            day(4).format("%a %Y-%m-%d"),
+            day(0).format("%a %Y-%m-%d")
+        )),
+        "{text}"
+    );
+    assert!(text.contains("\n  neck        ·▂·▇·\n"), "{text}");
+    assert!(
+        text.contains("\n              2 report(s) on 2 day(s), average 5.0/10, worst 8/10, worsening\n"),
+        "{text}"
+    );
+    assert!(text.contains("\n  wrists      ··▅··\n"), "{text}");
+    assert!(text.contains("signs mentioned: numbness or tingling"), "{text}");
+    assert!(text.contains("neck 2/10  after a call, \"long\" one"), "{text}");
+    assert!(
+        text.contains(
+            "neck: it is getting worse. Neck discomfort rose from 2 to 8 in 2 days. Answer: booked or saw someone."
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("6 reminder(s) shown: 2 done or answered with a discomfort log (40% of those answered), 1 snoozed, 0 skipped, 2 ignored"),
+        "{text}"
+    );
+
+    let only = ok(&home, &["report", "--days", "5", "--area", "wrists"]);
+    assert!(only.contains("wrists only") && only.contains("  wrists      ··▅··"), "{only}");
+    assert!(!only.contains("neck"), "{only}");
+}
+
+#[test]
+fn markdown_report_is_a_page_for_a_therapist_with_a_row_per_area() {
+    let home = Home::new();
+    three_reports(&home);
+    daemon_rows(&home);
+    let md = ok(&home, &["report", "--format", "markdown", "--days", "7"]);
+    assert!(md.starts_with("# Discomfort summary\n"), "{md}");
+    assert!(md.contains("not medical advice"), "{md}");
+    assert!(md.contains(
+        "| Area | Reports | Days with reports | Average (0–10) | Worst (0–10) | Trend | Signs mentioned |"
+    ));
+    assert!(md.contains("\n| Neck | 2 | 2 | 5.0 | 8 | worsening | none |\n"), "{md}");
+    assert!(
+        md.contains("\n| Wrists | 1 | 1 | 5.0 | 5 | too few reports to tell | numbness or tingling |\n"),
+        "{md}"
+    );
+    assert!(md.contains("| Neck | 2/10 | after a call, \"long\" one |"), "{md}");
+    assert!(md.contains("| Neck | It is getting worse: neck discomfort rose from 2 to 8 in 2 days | Booked or saw someone |"), "{md}");
+}
+
+#[test]
+fn csv_report_quotes_notes_and_defuses_formulas() {
+    let home = Home::new();
+    three_reports(&home);
+    let csv = ok(&home, &["report", "--format", "csv"]);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "time,area,severity,symptoms,note,source");
+    assert_eq!(lines.len(), 4, "{csv}");
+    assert!(lines[1].starts_with(&format!("{}T10:00:00+0", day(3))), "{csv}");
+    assert!(lines[1].ends_with(",neck,2,,\"after a call, \"\"long\"\" one\",cli"), "{csv}");
+    assert!(lines[2].ends_with(",wrists,5,tingling,,cli"), "{csv}");
+    assert!(lines[3].ends_with(",neck,8,,'=SUM(A1),cli"), "{csv}");
+}
+
+#[test]
+fn html_report_is_self_contained_with_a_chart_and_escaped_notes() {
+    let home = Home::new();
+    log(
+        &home,
+        &["--area", "neck", "--severity", "6", "--at", &at(2), "--note", "<script>alert(1)</script> & co"],
+    );
+    log(&home, &["--area", "neck", "--severity", "3", "--at", &at(1)]);
+    let html = ok(&home, &["report", "--format", "html"]);
+    assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
+    assert!(html.contains("<svg") && html.contains("<polyline"), "{html}");
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; co"), "{html}");
+    assert!(!html.to_lowercase().contains("<script"), "no scripts at all");
+    for external in ["<link", "src=", "href=", "url(", "@import"] {
+        assert!(!html.contains(external), "nothing fetched: {external}");
+    }
+    assert!(html.contains(&format!(">{}</text>", day(29))), "the first date on the axis: {html}");
+    assert!(
+        html.contains("<td>Neck</td><td>2</td><td>2</td><td>4.5</td><td>6</td><td>easing</td>"),
+        "{html}"
+    );
+}
+
+#[test]
+fn json_report_has_the_documented_fields() {
+    let home = Home::new();
+    three_reports(&home);
+    daemon_rows(&home);
+    let doc: Value =
+        serde_json::from_str(&ok(&home, &["report", "--format", "json", "--days", "4"])).unwrap();
+    let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(keys(&doc), ["adherence", "advice", "areas", "period", "reports"]);
+    assert_eq!(doc["period"]["from"], day(3).to_string());
+    assert_eq!(doc["period"]["to"], day(0).to_string());
+    assert_eq!(doc["period"]["days"], 4);
+    let neck = &doc["areas"][0];
+    assert_eq!(keys(neck), ["area", "average", "daily", "days", "max", "reports", "symptoms", "trend"]);
+    assert_eq!(
+        (neck["area"].as_str(), neck["reports"].as_u64(), neck["max"].as_u64()),
+        (Some("neck"), Some(2), Some(8))
+    );
+    assert_eq!(neck["average"], 5.0);
+    assert_eq!(neck["trend"], "worsening");
+    let daily: Vec<Value> = neck["daily"].as_array().unwrap().iter().map(|d| d["max"].clone()).collect();
+    assert_eq!(daily, [Value::from(2), Value::Null, Value::from(8), Value::Null]);
+    assert_eq!(neck["daily"][0]["date"], day(3).to_string());
+    assert_eq!(doc["areas"][1]["symptoms"], serde_json::json!(["tingling"]));
+    let a = &doc["adherence"];
+    assert_eq!((a["shown"].as_u64(), a["done"].as_u64(), a["logged"].as_u64()), (Some(6), Some(1), Some(1)));
+    assert_eq!(
+        (a["ignored"].as_u64(), a["unanswered"].as_u64(), a["engaged"].as_u64()),
+        (Some(2), Some(1), Some(2))
+    );
+    assert_eq!(doc["advice"][0]["reason"], "worsening");
+    assert_eq!(doc["advice"][0]["outcome"], "booked");
+    let r = &doc["reports"][0];
+    assert_eq!(keys(r), ["area", "at", "note", "severity", "source", "symptoms"]);
+    assert_eq!(r["note"], "after a call, \"long\" one");
+}
+
+#[test]
+fn output_goes_to_a_file_only_you_can_read() {
+    let home = Home::new();
+    three_reports(&home);
+    let file = home.dir.path().join("for-my-physio.md");
+    std::fs::write(&file, "old").unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = home.run(&["report", "--format", "markdown", "--output", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "");
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "Wrote the Markdown report (3 discomfort report(s)) to {} (readable by you only).\n",
+            file.display()
+        )
+    );
+    assert_eq!(std::fs::metadata(&file).unwrap().mode() & 0o777, 0o600);
+    assert!(std::fs::read_to_string(&file).unwrap().starts_with("# Discomfort summary\n"));
+
+    let fresh = home.dir.path().join("export.json");
+    let out = home.run(&["export", "-o", fresh.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(std::fs::metadata(&fresh).unwrap().mode() & 0o777, 0o600);
+}
+
+#[test]
+fn export_has_every_report_reminder_and_advice_with_notes_and_answers() {
+    let home = Home::new();
+    three_reports(&home);
+    daemon_rows(&home);
+    let doc: Value = serde_json::from_str(&ok(&home, &["export"])).unwrap();
+    assert_eq!(doc["format"], "postured-export");
+    assert_eq!(doc["format_version"], 1);
+    assert_eq!(doc["schema_version"], 3);
+    assert_eq!(doc["natural_breaks"], serde_json::json!([]));
+    assert!(doc["exported_at"].as_str().unwrap().starts_with(&day(0).to_string()));
+    let reports = doc["reports"].as_array().unwrap();
+    assert_eq!(reports.len(), 3);
+    assert_eq!(reports[0]["note"], "after a call, \"long\" one");
+    assert_eq!(reports[1]["symptoms"], serde_json::json!(["tingling"]));
+    assert_eq!(reports[2]["severity"], 8);
+    assert_eq!(doc["reminders"].as_array().unwrap().len(), 6);
+    assert_eq!(doc["reminders"][0]["outcome"], "done");
+    assert_eq!(doc["care_advice"][0]["why"], "neck discomfort rose from 2 to 8 in 2 days");
+    assert_eq!(doc["care_advice"][0]["outcome"], "booked");
+}
+
+#[test]
+fn forget_asks_refuses_without_a_terminal_and_with_yes_deletes_only_older_rows() {
+    let home = Home::new();
+    three_reports(&home);
+    daemon_rows(&home);
+    let before = day(2).to_string();
+    let count = |table: &str| -> i64 {
+        db(&home).query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)).unwrap()
+    };
+
+    // The test's stdin is not a terminal: nothing is deleted.
+    let out = home.run(&["forget", "--before", &before]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "postured: not deleting anything: there is no terminal to ask on. To delete 1 report, 0 reminders, 0 care notes and 0 breaks from before {before} 00:00, add --yes.\n"
+        )
+    );
+    assert_eq!(count("discomfort"), 3);
+
+    let out = home.run(&["forget", "--before", &(day(0) + Duration::days(2)).to_string(), "--yes"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("is in the future: that would delete everything; use a past date"));
+    assert_eq!(count("discomfort"), 3);
+
+    let out = home.run(&["forget", "--before", &before, "--yes"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        format!("Deleted 1 report, 0 reminders, 0 care notes and 0 breaks from before {before} 00:00.\n")
+    );
+    assert_eq!(count("discomfort"), 2);
+    assert_eq!((count("reminders"), count("care_advice")), (6, 1));
+
+    let out = home.run(&["forget", "--before", &day(0).to_string(), "--yes"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!((count("discomfort"), count("reminders"), count("care_advice")), (0, 0, 0));
+    let out = home.run(&["forget", "--before", &day(0).to_string()]);
+    assert_eq!(stdout(&out), format!("Nothing is stored from before {} 00:00; nothing deleted.\n", day(0)));
+}
+
+#[test]
+fn a_broken_config_still_allows_a_report_and_bad_days_are_refused() {
+    let home = Home::new();
+    three_reports(&home);
+    home.write_config("[limits]\nmin_gap = \"0s\"\n");
+    let out = home.run(&["report"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with("postured: the config has an error, using the system time zone for now:\n")
+    );
+    assert!(stdout(&out).contains("  neck  "));
+    for days in ["0", "3661"] {
+        let out = home.run(&["report", "--days", days]);
+        assert_eq!(out.status.code(), Some(2), "--days {days}");
+    }
+    assert!(home.run(&["report", "--days", "3660"]).status.success());
+}
