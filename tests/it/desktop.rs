@@ -1,6 +1,7 @@
 //! A real headless desktop per test: Xvfb, a private session bus and dunst, with helpers to see
 //! what dunst printed, click its buttons, pause it and restart it.
 
+use crate::support::bus_config;
 use std::fs::{self, File, OpenOptions};
 use std::future::Future;
 use std::os::unix::fs::PermissionsExt;
@@ -56,21 +57,6 @@ cat "$d/picked"
 : > "$d/menu.done"
 "#;
 
-const BUS_CONFIG: &str = r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:path=@DIR@/bus</listen>
-  <auth>EXTERNAL</auth>
-  <servicedir>@DIR@/services</servicedir>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-"#;
-
 /// One isolated desktop: an Xvfb, a private session bus and a dunst, all killed on drop.
 pub struct Desktop {
     xvfb: Option<Child>,
@@ -121,7 +107,11 @@ impl Desktop {
         );
         fs::create_dir(dir.path().join("services")).unwrap();
         fs::write(dir.path().join("dunstrc"), DUNSTRC.replace("@DIR@", &d)).unwrap();
-        fs::write(dir.path().join("bus.conf"), BUS_CONFIG.replace("@DIR@", &d)).unwrap();
+        fs::write(
+            dir.path().join("bus.conf"),
+            bus_config("session", &format!("{d}/bus"), Some(&format!("{d}/services"))),
+        )
+        .unwrap();
         let dmenu = dir.path().join("dmenu.sh");
         fs::write(&dmenu, DMENU).unwrap();
         fs::set_permissions(&dmenu, fs::Permissions::from_mode(0o755)).unwrap();

@@ -1,6 +1,7 @@
 //! Stand-ins the session tests drive: a private system bus serving a small logind (a manager
 //! with `GetSession`/`GetSessionByPID` and `PrepareForSleep`, a session with `Lock`/`Unlock`
 //! and `LockedHint`), and GNOME's Mutter IdleMonitor on the desktop's session bus.
+use crate::support::bus_config;
 
 use std::collections::HashMap;
 use std::process::{Child, Command, Stdio};
@@ -16,20 +17,6 @@ const IDLE_PATH: &str = "/org/gnome/Mutter/IdleMonitor/Core";
 const IDLE_IFACE: &str = "org.gnome.Mutter.IdleMonitor";
 const WAIT: Duration = Duration::from_secs(10);
 
-const BUS_CONFIG: &str = r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path=@DIR@/system_bus</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-"#;
-
 /// A second private dbus-daemon, standing in for the system bus; killed on drop.
 pub struct SystemBus {
     child: Option<Child>,
@@ -41,7 +28,8 @@ impl SystemBus {
     pub fn start() -> SystemBus {
         let dir = tempfile::Builder::new().prefix("sysbus").tempdir().expect("temp dir");
         let d = dir.path().to_str().expect("UTF-8 temp dir").to_owned();
-        std::fs::write(dir.path().join("bus.conf"), BUS_CONFIG.replace("@DIR@", &d)).unwrap();
+        std::fs::write(dir.path().join("bus.conf"), bus_config("system", &format!("{d}/system_bus"), None))
+            .unwrap();
         let out = dir.path().join("bus.out");
         let child = Command::new("dbus-daemon")
             .arg(format!("--config-file={d}/bus.conf"))

@@ -80,3 +80,24 @@ pub fn stderr(o: &Output) -> String {
 pub fn path_str(p: &Path) -> &str {
     p.to_str().unwrap()
 }
+
+/// A private dbus-daemon's config: listens on `socket` only, lets anyone own and see anything
+/// (tests eavesdrop), and starts no services unless given a `servicedir` of the test's own.
+pub fn bus_config(bus_type: &str, socket: &str, servicedir: Option<&str>) -> String {
+    let services = servicedir.map(|d| format!("  <servicedir>{d}</servicedir>\n")).unwrap_or_default();
+    format!(
+        r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>{bus_type}</type>
+  <listen>unix:path={socket}</listen>
+  <auth>EXTERNAL</auth>
+{services}  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"#
+    )
+}
