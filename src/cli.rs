@@ -60,8 +60,10 @@ pub enum Command {
     /// for it, postured says when it is worth seeing a physical therapist, chiropractor or
     /// doctor, and why; a warning sign gets that advice at once.
     Log {
+        /// Where
         #[arg(long, value_enum)]
         area: crate::core::Area,
+        /// How strong: 0 none, 3 mild, 5 moderate, 8 severe, 10 worst imaginable
         #[arg(long, value_parser = clap::value_parser!(u8).range(0..=10), allow_negative_numbers = true)]
         severity: u8,
         /// A sign that came with it (repeat for several)
@@ -74,6 +76,35 @@ pub enum Command {
         /// When it was, if not now: "2026-11-20T10:00" or "2026-11-20" (up to a year back)
         #[arg(long, value_name = "TIME")]
         at: Option<String>,
+    },
+
+    /// Summarise your discomfort reports, reminders and care advice over the last days
+    ///
+    /// Per body area: how often, how strong and which way it is going, as text with a small
+    /// chart, or as Markdown or HTML to bring to a physical therapist or doctor, or as CSV or
+    /// JSON. Everything is read from this machine only.
+    Report(ReportArgs),
+
+    /// Write all your data (reports, reminders, care advice, with notes and answers) as one JSON
+    /// document
+    Export {
+        /// Write to this file (created readable by you only) instead of standard output
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+
+    /// Delete reports, reminders, care advice and breaks from before a date, for good
+    ///
+    /// Asks first unless --yes is given; without a terminal to ask on, it refuses. The file is
+    /// rebuilt afterwards so deleted data does not linger in it.
+    Forget {
+        /// Delete what is older than this: "2026-06-01" or "2026-06-01T12:00" (in the config's
+        /// time zone), or an RFC 3339 time
+        #[arg(long, value_name = "DATE")]
+        before: String,
+        /// Don't ask
+        #[arg(long)]
+        yes: bool,
     },
 
     /// Install and start the systemd user service for this binary
@@ -107,35 +138,6 @@ pub enum Command {
 
     /// Print the man page (roff) to standard output
     Man,
-
-    /// Summarise your discomfort reports, reminders and care advice over the last days
-    ///
-    /// Per body area: how often, how strong and which way it is going, as text with a small
-    /// chart, or as Markdown or HTML to bring to a physical therapist or doctor, or as CSV or
-    /// JSON. Everything is read from this machine only.
-    Report(ReportArgs),
-
-    /// Write all your data (reports, reminders, care advice, with notes and answers) as one JSON
-    /// document
-    Export {
-        /// Write to this file (created readable by you only) instead of standard output
-        #[arg(long, short = 'o', value_name = "FILE")]
-        output: Option<PathBuf>,
-    },
-
-    /// Delete reports, reminders and care advice from before a date, for good
-    ///
-    /// Asks first unless --yes is given; without a terminal to ask on, it refuses. The file is
-    /// rebuilt afterwards so deleted data does not linger in it.
-    Forget {
-        /// Delete what is older than this: "2026-06-01" or "2026-06-01T12:00" (in the config's
-        /// time zone), or an RFC 3339 time
-        #[arg(long, value_name = "DATE")]
-        before: String,
-        /// Don't ask
-        #[arg(long)]
-        yes: bool,
-    },
 }
 
 #[derive(Debug, clap::Args)]
