@@ -5,7 +5,8 @@
 #
 #   bash bench/footprint.sh [SETTLE_SECONDS] [WINDOW_SECONDS]     (defaults 30 and 120)
 #
-# POSTURED_BIN=path measures that binary instead of building the release one.
+# POSTURED_BIN=path measures that binary instead of building the release one; DETAIL=1 adds
+# the resident size of each mapped file.
 # STANDINS=1 also runs a private system bus with the tests' logind stand-in, and their Mutter
 # IdleMonitor stand-in on the session bus, so lock, sleep and idle detection are live (as on
 # GNOME); without it the daemon sees the machine's own system bus, if any.
@@ -102,10 +103,15 @@ pss=$(awk '/^Pss:/ {print $2}' "/proc/$daemon/smaps_rollup")
 threads=$(ls "/proc/$daemon/task" | wc -l)
 total_cpu=$(awk -v hz="$hz" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$daemon/stat")
 echo "postured idle footprint (settle ${settle}s, window ${window}s, binary $(du -k "$bin" | cut -f1) KiB)"
-echo "  RSS:               $rss KiB"
+echo "  RSS:               $rss KiB (anonymous $(awk '/^RssAnon/ {print $2}' "/proc/$daemon/status") KiB, file $(awk '/^RssFile/ {print $2}' "/proc/$daemon/status") KiB)"
 echo "  PSS:               $pss KiB"
 echo "  threads:           $threads"
 echo "  CPU since start:   $total_cpu s"
 echo "  CPU in window:     $(awk -v a="$ticks0" -v b="$ticks1" -v hz="$hz" 'BEGIN {printf "%.2f", (b - a) / hz}') s"
 echo "  context switches in window: $((sw1 - sw0))"
 grep -E "lock and sleep:|idle:" "$work/daemon.log" | sed 's/^/  /' || true
+if [ -n "${DETAIL:-}" ]; then
+    echo "  resident KiB per mapped file:"
+    awk '/^[0-9a-f]+-[0-9a-f]+ / {file = $6 == "" ? "[anonymous]" : $6} /^Rss:/ {rss[file] += $2}
+         END {for (f in rss) if (rss[f] > 0) printf "    %6d  %s\n", rss[f], f}' "/proc/$daemon/smaps" | sort -rn
+fi

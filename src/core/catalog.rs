@@ -77,19 +77,24 @@ impl Catalog {
         adapt: &Adapt,
     ) -> Option<&Entry> {
         let last = |e: &&Entry| state.last_by_entry.get(&e.id).copied();
-        let suits = || self.for_kind(kind).filter(|e| e.suits(adapt));
-        let allowed =
-            |e: &&Entry| limits::check_exercise(rules, state, zone, &e.id, e.self_mobilisation, now).is_ok();
+        let suiting: Vec<&Entry> = self.for_kind(kind).filter(|e| e.suits(adapt)).collect();
+        // The limits are checked once per entry: they convert wall times, the planner's hot path.
+        let allowed: Vec<&Entry> = suiting
+            .iter()
+            .copied()
+            .filter(|e| limits::check_exercise(rules, state, zone, &e.id, e.self_mobilisation, now).is_ok())
+            .collect();
         let favoured = |e: &&Entry| e.areas.iter().any(|a| adapt.favoured.contains(a));
         let uncapped = |e: &&Entry| {
             !e.self_mobilisation || limits::check_exercise(rules, state, zone, "", true, now).is_ok()
         };
-        suits()
-            .filter(allowed)
+        allowed
+            .iter()
+            .copied()
             .filter(favoured)
             .min_by_key(last)
-            .or_else(|| suits().filter(allowed).min_by_key(last))
-            .or_else(|| suits().filter(uncapped).min_by_key(last))
+            .or_else(|| allowed.iter().copied().min_by_key(last))
+            .or_else(|| suiting.iter().copied().filter(uncapped).min_by_key(last))
     }
 }
 
