@@ -71,6 +71,23 @@ const MIGRATIONS: &[&str] = &[
         cause TEXT NOT NULL
     );
     CREATE INDEX natural_breaks_back_at ON natural_breaks (back_at);",
+    // 4: report ids are never reused (AUTOINCREMENT), even after `forget` deleted the newest:
+    // the care state remembers which reports' warning signs were shown by id.
+    "CREATE TABLE discomfort_v4 (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        logged_at TEXT NOT NULL,
+        area TEXT NOT NULL,
+        severity INTEGER NOT NULL CHECK (severity BETWEEN 0 AND 10),
+        note TEXT,
+        source TEXT NOT NULL,
+        symptoms TEXT NOT NULL DEFAULT ''
+    );
+    INSERT INTO discomfort_v4 (id, at, logged_at, area, severity, note, source, symptoms)
+        SELECT id, at, logged_at, area, severity, note, source, symptoms FROM discomfort;
+    DROP TABLE discomfort;
+    ALTER TABLE discomfort_v4 RENAME TO discomfort;
+    CREATE INDEX discomfort_at ON discomfort (at);",
 ];
 
 pub const FILE_NAME: &str = "postured.sqlite3";
@@ -108,6 +125,8 @@ impl Opened {
 pub struct Report {
     pub id: i64,
     pub at: DateTime<Utc>,
+    /// When it was logged: later than `at` for a backdated report.
+    pub logged_at: DateTime<Utc>,
     pub area: Area,
     pub severity: u8,
     pub symptoms: Vec<Symptom>,
@@ -120,6 +139,7 @@ impl Report {
         Logged {
             id: self.id,
             at: self.at,
+            logged_at: self.logged_at,
             area: self.area,
             severity: self.severity,
             symptoms: self.symptoms.clone(),
@@ -328,13 +348,15 @@ impl Store {
 
     pub fn reports_since(&self, since: DateTime<Utc>) -> anyhow::Result<Vec<Report>> {
         let mut stmt = self.conn.prepare(
-            "SELECT id, at, area, severity, symptoms, note, source FROM discomfort WHERE at >= ?1 ORDER BY at, id",
+            "SELECT id, at, area, severity, symptoms, note, source, logged_at FROM discomfort
+             WHERE at >= ?1 ORDER BY at, id",
         )?;
         let rows = stmt.query_map(params![ts(since)], |r| {
             let area: String = r.get(2)?;
             Ok(Report {
                 id: r.get(0)?,
                 at: parse_ts(&r.get::<_, String>(1)?)?,
+                logged_at: parse_ts(&r.get::<_, String>(7)?)?,
                 area: area.parse().unwrap_or(Area::WholeBody),
                 severity: r.get(3)?,
                 symptoms: symptom::split(&r.get::<_, String>(4)?),

@@ -59,7 +59,8 @@ pub fn check_at(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Result<DateTim
     if now - at > MAX_BACKDATE {
         return Err("--at is more than a year ago; reports can be backdated by up to a year".into());
     }
-    Ok(at)
+    // Within the slack it is "now": a report from the future would be invisible until then.
+    Ok(at.min(now))
 }
 
 /// What `postured log` was asked to store.

@@ -26,8 +26,9 @@ pub fn text(f: &Finding) -> (String, String) {
         Reason::WarningNow => (
             "Please get medical help now".to_owned(),
             format!(
-                "You logged {}. With these, don't wait: call your local emergency number or an urgent care service now. No stretches for now.",
-                f.why
+                "You logged {}. With these, don't wait: call your local emergency number or an urgent care service now. Stretches for the {} are paused.",
+                f.why,
+                f.area.words()
             ),
         ),
         Reason::WarningToday => (
@@ -89,7 +90,7 @@ mod tests {
         let (s, b) =
             text(&f(Reason::WarningNow, Area::Neck, "chest pain or breathlessness with neck discomfort"));
         assert_eq!(s, "Please get medical help now");
-        assert!(b.contains("emergency number") && b.contains("No stretches"), "{b}");
+        assert!(b.contains("emergency number") && b.contains("Stretches for the neck are paused"), "{b}");
         for reason in [Reason::Severe, Reason::Persistence, Reason::WarningToday] {
             let (_, b) = text(&f(reason, Area::Neck, "neck discomfort"));
             assert!(b.ends_with(NOT_MEDICAL) && b.len() < 400, "{b}");

@@ -60,6 +60,8 @@ impl Default for CareRules {
 pub struct Logged {
     pub id: i64,
     pub at: DateTime<Utc>,
+    /// When it was logged; later than `at` for a backdated report.
+    pub logged_at: DateTime<Utc>,
     pub area: Area,
     pub severity: u8,
     pub symptoms: Vec<Symptom>,
@@ -108,6 +110,19 @@ pub struct Finding {
     pub symptoms: Vec<Symptom>,
 }
 
+impl Logged {
+    /// How recent the report is as news: a report backdated to last week but logged just now
+    /// still deserves its warning-sign or severe advice now.
+    fn news_at(&self) -> DateTime<Utc> {
+        self.at.max(self.logged_at)
+    }
+
+    /// The most urgent warning tier among its symptoms, in its area.
+    pub fn urgency(&self) -> Option<Urgency> {
+        self.symptoms.iter().map(|s| s.urgency_in(self.area)).min()
+    }
+}
+
 /// A severe report still calls for advice this long after it was logged (so advice held by
 /// quiet hours or a stopped daemon is not lost).
 const SEVERE_FRESH: Duration = Duration::days(2);
@@ -122,8 +137,8 @@ pub fn assess(rules: &CareRules, reports: &[Logged], zone: &Zone, now: DateTime<
     let mut past: Vec<&Logged> = reports.iter().filter(|r| r.at <= now).collect();
     past.sort_by_key(|r| (r.at, r.id));
     let mut findings = Vec::new();
-    for r in past.iter().filter(|r| now - r.at < rules.warning_pause) {
-        if let Some(urgency) = symptom::most_urgent(&r.symptoms) {
+    for r in past.iter().filter(|r| now - r.news_at() < rules.warning_pause) {
+        if let Some(urgency) = r.urgency() {
             let reason = match urgency {
                 Urgency::Now => Reason::WarningNow,
                 Urgency::Today => Reason::WarningToday,
@@ -132,7 +147,10 @@ pub fn assess(rules: &CareRules, reports: &[Logged], zone: &Zone, now: DateTime<
             findings.push(Finding { area: r.area, reason, report: r.id, why, symptoms: r.symptoms.clone() });
         }
     }
-    for area in Area::ALL {
+    // Where a warning sign stands, routine advice ("see someone if it lasts") would only
+    // muddle the message.
+    let warned: Vec<Area> = findings.iter().map(|f| f.area).collect();
+    for area in Area::ALL.into_iter().filter(|a| !warned.contains(a)) {
         let mine: Vec<&Logged> = past.iter().copied().filter(|r| r.area == area).collect();
         let routine = [
             persistence(rules, &mine, now),
@@ -162,7 +180,7 @@ fn finding(area: Area, reason: Reason, report: &Logged, why: String) -> Option<F
 }
 
 fn severe(rules: &CareRules, mine: &[&Logged], now: DateTime<Utc>) -> Option<Finding> {
-    let r = mine.iter().rev().find(|r| now - r.at < SEVERE_FRESH && r.severity >= rules.severe)?;
+    let r = mine.iter().rev().find(|r| now - r.news_at() < SEVERE_FRESH && r.severity >= rules.severe)?;
     finding(
         r.area,
         Reason::Severe,
@@ -327,11 +345,22 @@ pub struct Adapt {
 pub const ADAPT_WINDOW: Duration = Duration::days(7);
 
 pub fn adapt(rules: &CareRules, reports: &[Logged], now: DateTime<Utc>) -> Adapt {
+    let window = ADAPT_WINDOW.max(rules.warning_pause);
     let mut recent: Vec<&Logged> =
-        reports.iter().filter(|r| r.at <= now && now - r.at < ADAPT_WINDOW).collect();
+        reports.iter().filter(|r| r.at <= now && now - r.news_at() < window).collect();
     recent.sort_by_key(|r| std::cmp::Reverse((r.at, r.id)));
     let mut a = Adapt::default();
     for r in &recent {
+        let warning = !r.symptoms.is_empty() && now - r.news_at() < rules.warning_pause;
+        if warning && !a.paused.contains(&r.area) {
+            a.paused.push(r.area);
+        }
+        if warning || (r.area == Area::UpperBack && r.severity >= rules.severe && now - r.at < ADAPT_WINDOW) {
+            a.no_self_mobilisation = true;
+        }
+        if now - r.at >= ADAPT_WINDOW {
+            continue;
+        }
         if r.severity >= rules.counts_from && !a.favoured.contains(&r.area) {
             a.favoured.push(r.area);
         }
@@ -339,13 +368,6 @@ pub fn adapt(rules: &CareRules, reports: &[Logged], now: DateTime<Utc>) -> Adapt
             if !a.avoid.contains(&(r.area, *s)) {
                 a.avoid.push((r.area, *s));
             }
-        }
-        let warning = !r.symptoms.is_empty() && now - r.at < rules.warning_pause;
-        if warning && !a.paused.contains(&r.area) {
-            a.paused.push(r.area);
-        }
-        if warning || (r.area == Area::UpperBack && r.severity >= rules.severe) {
-            a.no_self_mobilisation = true;
         }
     }
     a

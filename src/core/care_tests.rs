@@ -8,7 +8,7 @@ fn day(d: i64, hour: u32) -> DateTime<Utc> {
 }
 
 fn report(id: i64, at: DateTime<Utc>, area: Area, severity: u8) -> Logged {
-    Logged { id, at, area, severity, symptoms: Vec::new() }
+    Logged { id, at, logged_at: at, area, severity, symptoms: Vec::new() }
 }
 
 /// One report per listed day at 10:00, in `area`, with the given severities.
@@ -204,4 +204,48 @@ fn suggestions_adapt_to_recent_reports() {
     let moderate_back = adapt(&rules, &[report(1, day(0, 9), Area::UpperBack, 6)], day(2, 9));
     assert!(!moderate_back.no_self_mobilisation);
     assert_eq!(adapt(&rules, &reports, day(8, 9)), Adapt::default(), "a week later, back to normal");
+}
+
+#[test]
+fn a_warning_sign_replaces_routine_advice_for_its_area_but_not_others() {
+    let mut chest = report(1, day(0, 10), Area::Neck, 8);
+    chest.symptoms = vec![Symptom::Chest];
+    let reports = [chest, report(2, day(0, 11), Area::Wrists, 8)];
+    assert_eq!(
+        reasons(&reports, day(0, 12)),
+        [(Area::Neck, Reason::WarningNow), (Area::Wrists, Reason::Severe)],
+        "no 'go gently, see someone if it lasts' beside 'get help now'"
+    );
+}
+
+#[test]
+fn a_backdated_warning_sign_or_severe_report_is_news_when_it_is_logged() {
+    let mut r = report(1, day(0, 10), Area::UpperBack, 8);
+    r.symptoms = vec![Symptom::Tingling];
+    r.logged_at = day(5, 9);
+    assert_eq!(reasons(&[r.clone()], day(5, 9)), [(Area::UpperBack, Reason::WarningToday)]);
+    assert_eq!(reasons(&[r.clone()], day(7, 10)), [], "48 hours after it was logged");
+    r.symptoms.clear();
+    assert_eq!(reasons(&[r], day(5, 9)), [(Area::UpperBack, Reason::Severe)]);
+}
+
+#[test]
+fn a_headache_is_urgent_with_neck_pain_and_a_doctor_today_with_sore_eyes() {
+    let mut neck = report(1, day(0, 10), Area::Neck, 4);
+    neck.symptoms = vec![Symptom::Headache];
+    let mut eyes = report(2, day(0, 10), Area::Eyes, 4);
+    eyes.symptoms = vec![Symptom::Headache];
+    assert_eq!(
+        reasons(&[neck, eyes], day(0, 11)),
+        [(Area::Neck, Reason::WarningNow), (Area::Eyes, Reason::WarningToday)]
+    );
+}
+
+#[test]
+fn a_long_warning_pause_keeps_the_area_paused_past_the_adapt_week() {
+    let rules = CareRules { warning_pause: Duration::days(10), ..CareRules::default() };
+    let mut r = report(1, day(0, 10), Area::Neck, 4);
+    r.symptoms = vec![Symptom::Fever];
+    assert_eq!(adapt(&rules, &[r.clone()], day(9, 10)).paused, [Area::Neck]);
+    assert_eq!(adapt(&rules, &[r], day(10, 11)).paused, []);
 }

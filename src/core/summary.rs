@@ -178,13 +178,8 @@ mod tests {
     }
 
     fn report(id: i64, day: u32, hour: u32, area: Area, severity: u8, symptoms: &[Symptom]) -> Logged {
-        Logged {
-            id,
-            at: Utc.with_ymd_and_hms(2026, 6, day, hour, 0, 0).unwrap(),
-            area,
-            severity,
-            symptoms: symptoms.to_vec(),
-        }
+        let at = Utc.with_ymd_and_hms(2026, 6, day, hour, 0, 0).unwrap();
+        Logged { id, at, logged_at: at, area, severity, symptoms: symptoms.to_vec() }
     }
 
     fn date(day: u32) -> NaiveDate {

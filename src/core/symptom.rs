@@ -1,6 +1,7 @@
 //! The fixed list of symptoms a discomfort report can carry, and how urgently each one points
 //! to care: "seek urgent help now" or "contact a doctor today".
 
+use super::area::Area;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -94,11 +95,13 @@ impl Symptom {
     }
 
     /// Chest pain, new weakness, bladder or bowel changes and headache or dizziness with neck
-    /// pain can come from the heart, the spinal cord or the arteries of the neck: those do not
-    /// wait. The rest deserve a doctor's look the same day.
-    pub fn urgency(self) -> Urgency {
+    /// (or upper back) pain can come from the heart, the spinal cord or the arteries of the neck:
+    /// those do not wait. The rest, and a headache with eye strain, deserve a doctor's look the
+    /// same day.
+    pub fn urgency_in(self, area: Area) -> Urgency {
         match self {
-            Symptom::Chest | Symptom::Weakness | Symptom::Bladder | Symptom::Headache => Urgency::Now,
+            Symptom::Chest | Symptom::Weakness | Symptom::Bladder => Urgency::Now,
+            Symptom::Headache if matches!(area, Area::Neck | Area::UpperBack) => Urgency::Now,
             _ => Urgency::Today,
         }
     }
@@ -128,11 +131,6 @@ pub fn split(text: &str) -> Vec<Symptom> {
     text.split(',').filter_map(|s| s.trim().parse().ok()).collect()
 }
 
-/// The most urgent tier among `symptoms`, if any.
-pub fn most_urgent(symptoms: &[Symptom]) -> Option<Urgency> {
-    symptoms.iter().map(|s| s.urgency()).min()
-}
-
 /// "a, b and c".
 pub fn list_words(symptoms: &[Symptom]) -> String {
     let words: Vec<&str> = symptoms.iter().map(|s| s.words()).collect();
@@ -157,9 +155,14 @@ mod tests {
             [Symptom::Chest, Symptom::WeightLoss]
         );
         assert_eq!(split("tingling,from-the-future"), [Symptom::Tingling]);
-        assert_eq!(most_urgent(&[Symptom::Fever, Symptom::Bladder]), Some(Urgency::Now));
-        assert_eq!(most_urgent(&[Symptom::Tingling]), Some(Urgency::Today));
-        assert_eq!(most_urgent(&[]), None);
+        assert_eq!(Symptom::Bladder.urgency_in(Area::LowerBack), Urgency::Now);
+        assert_eq!(Symptom::Tingling.urgency_in(Area::Neck), Urgency::Today);
+        assert_eq!(Symptom::Headache.urgency_in(Area::Neck), Urgency::Now);
+        assert_eq!(
+            Symptom::Headache.urgency_in(Area::Eyes),
+            Urgency::Today,
+            "eye strain is not an emergency"
+        );
         assert_eq!(
             list_words(&[Symptom::Fever, Symptom::Night, Symptom::Tingling]),
             "fever, pain at night or at rest and numbness or tingling"

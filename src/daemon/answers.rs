@@ -103,8 +103,10 @@ impl Daemon {
                 let message = match self.log_report(&report, now).await {
                     Ok((_, advice)) => {
                         self.record(open.row, Outcome::Logged, now);
-                        // A warning sign's advice replaces the confirmation: it says more.
-                        if advice.iter().any(|f| f.reason.is_warning()) {
+                        // A warning sign's advice (shown on the loop's next pass) replaces the
+                        // confirmation: it says more.
+                        let warned = &self.planner.state.care.warned;
+                        if advice.iter().any(|f| f.reason.is_warning() && !warned.contains(&f.report)) {
                             let _ = self.notifier.close(open.id).await;
                             return;
                         }

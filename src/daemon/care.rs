@@ -34,8 +34,9 @@ impl Daemon {
         reports
     }
 
-    /// Stores a report (committed before this returns), then shows whatever care it calls for.
-    /// Returns its id and the advice it takes part in, for the one who logged it.
+    /// Stores a report (committed before this returns) and returns its id and the advice it
+    /// takes part in, for the one who logged it. The advice is shown by the loop's next pass,
+    /// right after this: a `Log` call is answered first, however slow the notification server.
     pub(super) async fn log_report(
         &mut self,
         report: &NewReport<'_>,
@@ -51,12 +52,13 @@ impl Daemon {
         let findings = care::assess(rules, &reports, &self.planner.rules.zone, now);
         let mine =
             reports.iter().find(|r| r.id == id).map(|r| care::for_report(&findings, r)).unwrap_or_default();
-        self.show_care(&findings, now).await;
         Ok((id, mine))
     }
 
     /// Shows the advice that is due at `now`, at each wake.
     pub(super) async fn care_tick(&mut self, now: DateTime<Utc>) {
+        // Set again below if advice is still held; a stale time would wake the loop at once.
+        self.care_retry_at = None;
         let reports = self.load_reports(now);
         if reports.is_empty() {
             return;
@@ -66,7 +68,6 @@ impl Daemon {
     }
 
     async fn show_care(&mut self, findings: &[Finding], now: DateTime<Utc>) {
-        self.care_retry_at = None;
         let rules = self.settings.care.rules.clone();
         self.planner.state.care.prune(now);
         let due = self.planner.state.care.due(&rules, findings, now);
@@ -75,6 +76,9 @@ impl Daemon {
         }
         let p = &self.planner;
         let held = limits::check_quiet(&p.rules.limits, &p.state.limits, &p.rules.zone, now).err();
+        if held.is_none() && self.server.is_some() && due.iter().any(|f| !f.reason.is_warning()) {
+            self.dnd = self.notifier.do_not_disturb().await;
+        }
         for f in due {
             if !f.reason.is_warning() {
                 if let Some(hold) = held {
@@ -82,7 +86,8 @@ impl Daemon {
                     continue;
                 }
                 if self.dnd || self.presence.is_away() {
-                    continue; // looked at again at the next wake: the user's return is one
+                    // Looked at again at the next wake (a reminder's, or the user's return).
+                    continue;
                 }
             }
             let message = conversation::care(
@@ -107,12 +112,11 @@ impl Daemon {
                     self.care_open.push(super::care::CareOpen { id, row, area: f.area, expires_at });
                 }
                 Err(e) => {
-                    // Not marked as given: the next wake (or the server's return) tries again.
+                    // Not marked as given: a server's arrival is an event, and the loop's pass
+                    // after it shows the advice.
                     warn!(
                         "can't show care advice ({e}); it will be shown when a notification server is available"
                     );
-                    let retry = now + chrono::Duration::from_std(self.retry_delay).unwrap_or_default();
-                    self.care_retry_at = Some(self.care_retry_at.map_or(retry, |t| t.min(retry)));
                 }
             }
         }

@@ -63,8 +63,10 @@ impl Daemon {
                     .ok()
                     .filter(|s| *s <= 10)
                     .ok_or_else(|| format!("severity must be from 0 to 10, got {severity}"))?;
-                let symptoms =
+                let mut symptoms =
                     symptoms.iter().map(|s| s.parse::<Symptom>()).collect::<Result<Vec<_>, _>>()?;
+                symptoms.sort();
+                symptoms.dedup();
                 let note = log::check_note(&note)?;
                 let at =
                     if at == 0 { now } else { log::check_at(chrono::DateTime::from_timestamp(at, 0), now)? };

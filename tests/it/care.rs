@@ -116,7 +116,7 @@ fn a_warning_sign_during_do_not_disturb_and_quiet_hours_still_notifies() {
 }
 
 #[test]
-fn logging_from_the_buttons_with_tingling_gets_advice_and_booked_quiets_that_area_only() {
+fn logging_from_the_buttons_with_tingling_gets_a_warning_and_booked_quiets_that_area_only() {
     let (desktop, home, _daemon) = setup(&fast_config("2s", "1h"));
     let first = desktop.wait_for(1, WAIT)[0].clone();
     desktop.click(first.id, "log");
@@ -130,6 +130,9 @@ fn logging_from_the_buttons_with_tingling_gets_advice_and_booked_quiets_that_are
         care_notes(&desktop).into_iter().find(|n| n.summary == "Please contact a doctor today")
     });
     assert!(warning.body.contains("numbness or tingling with neck discomfort"), "{}", warning.body);
+    settle();
+    assert_eq!(care_notes(&desktop).len(), 1, "no routine 'go gently' beside the warning sign");
+    log(&desktop, &home, &["--area", "shoulders", "--severity", "8"]);
     let severe = wait_until("severe advice", || {
         care_notes(&desktop).into_iter().find(|n| n.summary == "Go gently today")
     });
@@ -144,10 +147,10 @@ fn logging_from_the_buttons_with_tingling_gets_advice_and_booked_quiets_that_are
             .then_some(())
     });
     let before = care_notes(&desktop).len();
-    // Worse again in the neck: quiet, it was booked. The wrists are another matter.
-    log(&desktop, &home, &["--area", "neck", "--severity", "9"]);
+    // Worse again in the shoulders: quiet, it was booked. The wrists are another matter.
+    log(&desktop, &home, &["--area", "shoulders", "--severity", "9"]);
     settle();
-    assert_eq!(care_notes(&desktop).len(), before, "booked quiets the neck");
+    assert_eq!(care_notes(&desktop).len(), before, "booked quiets the shoulders");
     log(&desktop, &home, &["--area", "wrists", "--severity", "8"]);
     let wrists = wait_until("wrist advice", || care_notes(&desktop).get(before).cloned());
     assert!(wrists.body.starts_with("Wrist discomfort logged at 8/10."), "{}", wrists.body);

@@ -121,4 +121,24 @@ mod tests {
         assert_eq!(store.export_table("reminders").unwrap().len(), 1);
         assert!(store.export_table("planner_state").is_err(), "only the user's tables");
     }
+
+    #[test]
+    fn report_ids_are_not_reused_after_the_newest_are_forgotten() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap().store;
+        let day = |d| Utc.with_ymd_and_hms(2026, 6, d, 9, 0, 0).unwrap();
+        let report = |d| NewReport {
+            at: day(d),
+            area: Area::Neck,
+            severity: 4,
+            symptoms: &[],
+            note: None,
+            source: "cli",
+        };
+        let first = store.log_discomfort(&report(1), day(1)).unwrap();
+        let second = store.log_discomfort(&report(2), day(2)).unwrap();
+        store.forget_before(day(3)).unwrap();
+        let third = store.log_discomfort(&report(4), day(4)).unwrap();
+        assert!(third > second && second > first, "{first} {second} {third}");
+    }
 }
