@@ -196,6 +196,28 @@ impl Store {
         }
     }
 
+    /// Opens the store for a command that reads (plan, report, export, forget): a damaged
+    /// database is reported, not set aside, since a running daemon may have it open; the daemon
+    /// or `postured log` sets it aside.
+    pub fn open_to_read(dir: &Path) -> anyhow::Result<Store> {
+        DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .with_context(|| format!("can't create the state folder {}", dir.display()))?;
+        let path = dir.join(FILE_NAME);
+        Store::open_file(&path).map_err(|e| {
+            if damage::is_damaged(&e) {
+                e.context(format!(
+                    "the database {} looks damaged; the daemon or `postured log` will keep it aside and start a new one",
+                    path.display()
+                ))
+            } else {
+                e
+            }
+        })
+    }
+
     fn open_file(path: &Path) -> anyhow::Result<Store> {
         // Create the file with its final permissions before SQLite opens it.
         OpenOptions::new()

@@ -97,11 +97,7 @@ fn stored_care(from: DateTime<Utc>) -> anyhow::Result<(Vec<Logged>, CareState)> 
     let Some(dir) = paths::state_dir().filter(|d| d.join(store::FILE_NAME).exists()) else {
         return Ok((Vec::new(), CareState::default()));
     };
-    let opened = Store::open(&dir)?;
-    if let Some(w) = opened.warning() {
-        eprintln!("postured: {w}");
-    }
-    let store = opened.store;
+    let store = Store::open_to_read(&dir)?;
     let state = store.load_planner_state()?.map(|s| s.care).unwrap_or_default();
     Ok((store.logged_since(from - care::LOOKBACK)?, state))
 }

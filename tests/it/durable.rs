@@ -327,6 +327,17 @@ fn a_damaged_database_is_kept_aside_and_log_says_so() {
     std::fs::create_dir_all(&dir).unwrap();
     let junk = b"not a database, but maybe something the user wants back\n".repeat(100);
     std::fs::write(db_path(&home), &junk).unwrap();
+    // Commands that only read say so and leave it be: a running daemon may have it open.
+    for args in [&["report"][..], &["export"], &["plan"]] {
+        let out = home.run(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(
+            stderr(&out).contains("looks damaged; the daemon or `postured log` will keep it aside"),
+            "{}",
+            stderr(&out)
+        );
+        assert_eq!(std::fs::read(db_path(&home)).unwrap(), junk, "{args:?} left it alone");
+    }
     let out = home.run(&["log", "--area", "neck", "--severity", "5"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let err = stderr(&out);

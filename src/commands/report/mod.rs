@@ -87,11 +87,7 @@ pub fn zone_or_default(config: Option<PathBuf>) -> Zone {
 
 pub fn open_store() -> anyhow::Result<Store> {
     let dir = paths::state_dir().context("can't find a home folder for the state directory")?;
-    let opened = Store::open(&dir)?;
-    if let Some(w) = opened.warning() {
-        eprintln!("postured: {w}");
-    }
-    Ok(opened.store)
+    Store::open_to_read(&dir)
 }
 
 /// Reads and summarises the `days` days up to and including today (in `zone`).
