@@ -155,3 +155,42 @@ fn logging_from_the_buttons_with_tingling_gets_a_warning_and_booked_quiets_that_
     let wrists = wait_until("wrist advice", || care_notes(&desktop).get(before).cloned());
     assert!(wrists.body.starts_with("Wrist discomfort logged at 8/10."), "{}", wrists.body);
 }
+
+#[test]
+fn bad_log_calls_over_d_bus_get_clear_errors_and_store_nothing() {
+    let (desktop, home, _daemon) = setup(&config(""));
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let errors: Vec<String> = rt.block_on(async {
+        let conn = zbus::connection::Builder::address(desktop.bus_address()).build().await.unwrap();
+        let proxy = postured::adapters::control::ClientProxy::new(&conn).await.unwrap();
+        let future = (Utc::now() + Days::days(2)).timestamp();
+        let calls: [(&str, u32, &[&str], &str, i64); 5] = [
+            ("elbow", 3, &[], "", 0),
+            ("neck", 11, &[], "", 0),
+            ("neck", 3, &["hiccups"], "", 0),
+            ("neck", 3, &[], "", future),
+            ("neck", 3, &[], &"x".repeat(5000), 0),
+        ];
+        let mut errors = Vec::new();
+        for (area, severity, symptoms, note, at) in calls {
+            let err = proxy.log(area, severity, symptoms, note, at).await.expect_err("refused");
+            errors.push(err.to_string());
+        }
+        errors
+    });
+    let expected = [
+        "unknown area `elbow`",
+        "severity must be from 0 to 10, got 11",
+        "unknown symptom `hiccups`",
+        "--at is in the future",
+        "the note is 5000 characters; at most 1000 are kept",
+    ];
+    for (err, want) in errors.iter().zip(expected) {
+        assert!(err.contains(want), "{err:?} should say {want:?}");
+    }
+    let count: i64 = db(&home).query_row("SELECT count(*) FROM discomfort", [], |r| r.get(0)).unwrap();
+    assert_eq!(count, 0);
+    // And the daemon is still there to take a good one.
+    let said = log(&desktop, &home, &["--area", "neck", "--severity", "3"]);
+    assert!(said.starts_with("Logged neck discomfort, 3/10 (report 1)."), "{said}");
+}
