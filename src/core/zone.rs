@@ -30,6 +30,14 @@ impl Zone {
         }
     }
 
+    /// For sentences: "Europe/Berlin time", or "local time" for the system's zone.
+    pub fn words(&self) -> String {
+        match self {
+            Zone::System => "local time".to_owned(),
+            Zone::Named(tz) => format!("{} time", tz.name()),
+        }
+    }
+
     pub fn local(&self, at: DateTime<Utc>) -> NaiveDateTime {
         match self {
             Zone::System => at.with_timezone(&chrono::Local).naive_local(),

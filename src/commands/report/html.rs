@@ -138,9 +138,9 @@ pub fn render(d: &Data) -> String {
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>Discomfort summary</title>\n<style>{STYLE}</style></head>\n<body>\n\
-         <h1>Discomfort summary</h1>\n<p><b>Period:</b> {}, times in {}",
+         <h1>Discomfort summary</h1>\n<p><b>Period:</b> {}, {}",
         escape(&period_words(d)),
-        escape(&d.zone.name())
+        escape(&d.zone.words())
     );
     if let Some(a) = d.area {
         let _ = write!(o, "<br><b>Body area:</b> {} only", escape(a.words()));

@@ -33,7 +33,7 @@ fn table(o: &mut String, headers: &[&str], rows: &[Vec<String>]) {
 pub fn render(d: &Data) -> String {
     let mut o = String::new();
     let _ = writeln!(o, "# Discomfort summary\n");
-    let _ = writeln!(o, "**Period:** {}, times in {}  ", period_words(d), d.zone.name());
+    let _ = writeln!(o, "**Period:** {}, {}  ", period_words(d), d.zone.words());
     if let Some(a) = d.area {
         let _ = writeln!(o, "**Body area:** {} only  ", a.words());
     }

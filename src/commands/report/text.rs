@@ -36,11 +36,11 @@ pub fn render(d: &Data) -> String {
     let fmt = "%a %Y-%m-%d";
     let _ = writeln!(
         o,
-        "Discomfort from {} to {} ({} day(s), times in {}){}",
+        "Discomfort from {} to {} ({} day(s), {}){}",
         d.first.format(fmt),
         d.last.format(fmt),
         d.days,
-        d.zone.name(),
+        d.zone.words(),
         d.area.map_or(String::new(), |a| format!(", {} only", a.words()))
     );
     if d.areas.is_empty() {
