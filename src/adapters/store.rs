@@ -1,7 +1,7 @@
 //! The SQLite store in `$XDG_STATE_HOME/postured/`: limit and planner state (so a restart keeps
 //! the day's budget), every reminder shown with its outcome, and discomfort reports.
 
-use crate::core::{Area, Kind, Logged, PlannerState, Symptom, symptom};
+use crate::core::{Kind, PlannerState};
 use anyhow::{Context, bail};
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::config::DbConfig;
@@ -14,9 +14,11 @@ use std::time::Duration;
 mod advice;
 mod damage;
 mod data;
+mod discomfort;
 
 pub use advice::AdviceRow;
 pub use data::Counts;
+pub use discomfort::{NewReport, Report};
 
 /// Each entry moves the schema one version up; `PRAGMA user_version` says how many ran.
 const MIGRATIONS: &[&str] = &[
@@ -120,45 +122,6 @@ impl Opened {
     }
 }
 
-/// A discomfort report as stored.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Report {
-    pub id: i64,
-    pub at: DateTime<Utc>,
-    /// When it was logged: later than `at` for a backdated report.
-    pub logged_at: DateTime<Utc>,
-    pub area: Area,
-    pub severity: u8,
-    pub symptoms: Vec<Symptom>,
-    pub note: Option<String>,
-    pub source: String,
-}
-
-impl Report {
-    pub fn logged(&self) -> Logged {
-        Logged {
-            id: self.id,
-            at: self.at,
-            logged_at: self.logged_at,
-            area: self.area,
-            severity: self.severity,
-            symptoms: self.symptoms.clone(),
-        }
-    }
-}
-
-/// A report to store.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewReport<'a> {
-    pub at: DateTime<Utc>,
-    pub area: Area,
-    pub severity: u8,
-    pub symptoms: &'a [Symptom],
-    pub note: Option<&'a str>,
-    /// Where it came from: "cli" or "notification".
-    pub source: &'a str,
-}
-
 /// A reminder row, for `status`, statistics and tests.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ShownRow {
@@ -179,16 +142,22 @@ pub(crate) fn parse_ts(s: &str) -> rusqlite::Result<DateTime<Utc>> {
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
 }
 
+/// The state folder, created private (0700) if it is missing.
+fn ensure_dir(dir: &Path) -> anyhow::Result<()> {
+    DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .with_context(|| format!("can't create the state folder {}", dir.display()))?;
+    Ok(())
+}
+
 impl Store {
     /// Opens (creating if needed) the store in `dir`: the folder 0700, the file 0600. A file that
     /// is not a database or fails `PRAGMA quick_check` is set aside, never deleted, and a fresh
     /// database started; see [`Opened::warning`].
     pub fn open(dir: &Path) -> anyhow::Result<Opened> {
-        DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-            .with_context(|| format!("can't create the state folder {}", dir.display()))?;
+        ensure_dir(dir)?;
         let path = dir.join(FILE_NAME);
         match Store::open_file(&path) {
             Err(e) if damage::is_damaged(&e) => damage::start_afresh(dir, &path, &e),
@@ -200,11 +169,7 @@ impl Store {
     /// database is reported, not set aside, since a running daemon may have it open; the daemon
     /// or `postured log` sets it aside.
     pub fn open_to_read(dir: &Path) -> anyhow::Result<Store> {
-        DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-            .with_context(|| format!("can't create the state folder {}", dir.display()))?;
+        ensure_dir(dir)?;
         let path = dir.join(FILE_NAME);
         Store::open_file(&path).map_err(|e| {
             if damage::is_damaged(&e) {
@@ -350,50 +315,6 @@ impl Store {
         Ok(self.conn.last_insert_rowid())
     }
 
-    /// Stores a report and commits it (durably, with `synchronous = FULL`) before returning.
-    pub fn log_discomfort(&self, r: &NewReport, now: DateTime<Utc>) -> anyhow::Result<i64> {
-        self.conn.execute(
-            "INSERT INTO discomfort (at, logged_at, area, severity, symptoms, note, source)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                ts(r.at),
-                ts(now),
-                r.area.as_str(),
-                r.severity,
-                symptom::join(r.symptoms),
-                r.note,
-                r.source
-            ],
-        )?;
-        Ok(self.conn.last_insert_rowid())
-    }
-
-    pub fn reports_since(&self, since: DateTime<Utc>) -> anyhow::Result<Vec<Report>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT id, at, area, severity, symptoms, note, source, logged_at FROM discomfort
-             WHERE at >= ?1 ORDER BY at, id",
-        )?;
-        let rows = stmt.query_map(params![ts(since)], |r| {
-            let area: String = r.get(2)?;
-            Ok(Report {
-                id: r.get(0)?,
-                at: parse_ts(&r.get::<_, String>(1)?)?,
-                logged_at: parse_ts(&r.get::<_, String>(7)?)?,
-                area: area.parse().unwrap_or(Area::WholeBody),
-                severity: r.get(3)?,
-                symptoms: symptom::split(&r.get::<_, String>(4)?),
-                note: r.get(5)?,
-                source: r.get(6)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
-    /// Reports as the care rules see them, as far back as the rules look.
-    pub fn logged_since(&self, since: DateTime<Utc>) -> anyhow::Result<Vec<Logged>> {
-        Ok(self.reports_since(since)?.iter().map(Report::logged).collect())
-    }
-
     pub fn shown_since(&self, since: DateTime<Utc>) -> anyhow::Result<Vec<ShownRow>> {
         let mut stmt = self.conn.prepare(
             "SELECT id, shown_at, kind, title, outcome FROM reminders WHERE shown_at >= ?1 ORDER BY shown_at, id",
@@ -414,6 +335,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::{Area, Symptom};
     use chrono::TimeZone;
     use std::os::unix::fs::MetadataExt;
 
