@@ -15,15 +15,21 @@ pub const INTERFACE: &str = "io.github.Postured1";
 #[derive(Debug, Clone, Default, PartialEq, SerializeDict, DeserializeDict, Type)]
 #[zbus(signature = "a{sv}")]
 pub struct Status {
-    /// `active`, `paused`, `off-hours` (outside working hours), `dnd` or `away`.
+    /// `active`, `paused`, `snoozed`, `off-hours` (outside working hours), `dnd` or `away`.
     pub state: String,
     pub version: String,
     /// RFC 3339; empty when nothing is planned.
     pub next_at: String,
     pub next_kind: String,
-    /// Why the next reminder is then: `interval`, or the hold that moved it (`min_gap`, ...).
+    /// Why the next reminder is then: `interval`, `snoozed`, a wait for an event (`away`,
+    /// `conversation`, `no_server`) or the hold that moved it (`min_gap`, `hourly_cap`, ...).
     pub next_why: String,
     pub paused_until: String,
+    /// RFC 3339: until when `postured snooze` or a Snooze button holds reminders; empty if not.
+    pub snoozed_until: String,
+    /// RFC 3339: the daemon's next timer of any kind; empty when only an event can change
+    /// anything (the user back, a server, an answer).
+    pub next_wake: String,
     pub shown_today: u32,
     pub max_per_day: u32,
     pub shown_last_hour: u32,

@@ -11,7 +11,6 @@
 
 use futures_util::{Stream, StreamExt};
 use std::collections::HashMap;
-use std::time::Duration;
 use zbus::message::Type as MessageType;
 use zbus::proxy::CacheProperties;
 use zbus::{Connection, MatchRule, MessageStream, Variant, proxy};
@@ -62,124 +61,151 @@ trait Dunst {
     fn paused(&self) -> zbus::Result<bool>;
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Urgency {
-    Low = 0,
-    Normal = 1,
-    Critical = 2,
-}
-
-/// One notification to send.
-#[derive(Debug, Clone)]
-pub struct Message {
-    pub summary: String,
-    pub body: String,
-    /// (key, label) pairs; `default` is what a plain click does and has no button.
-    pub actions: Vec<(String, String)>,
-    pub urgency: Urgency,
-    pub expire: Duration,
-    pub category: &'static str,
-    /// Replace this notification in place (0: a new one).
-    pub replaces: u32,
-}
+pub use crate::core::engine::message::{Message, Urgency};
 
 /// What the running notification server can do.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Server {
+    /// Its unique bus name (`:1.42`): notification ids are valid for this name only.
+    pub unique: String,
     pub name: String,
     pub version: String,
     pub actions: bool,
     pub body: bool,
 }
 
-/// An action or close for one of our notifications.
+/// An action or close for one of our notifications, with the unique name that sent it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Signal {
     Action {
+        sender: String,
         id: u32,
         key: String,
     },
     /// Reason per the spec: 1 expired, 2 dismissed by the user, 3 closed by a call, 4 other.
     Closed {
+        sender: String,
         id: u32,
         reason: u32,
+    },
+    /// A property of the server changed (dunst's `paused`, KDE's `Inhibited`...).
+    PropertiesChanged {
+        sender: String,
     },
 }
 
 pub struct Notifier {
-    proxy: NotificationsProxy<'static>,
-    dunst: DunstProxy<'static>,
+    conn: Connection,
+    dbus: zbus::fdo::DBusProxy<'static>,
 }
+
+const PATH: &str = "/org/freedesktop/Notifications";
 
 impl Notifier {
     pub async fn new(conn: &Connection) -> zbus::Result<Notifier> {
-        // No property cache: it would subscribe to a server that may not exist yet, and we read
-        // properties only at the moment a reminder is due.
-        let proxy = NotificationsProxy::builder(conn).cache_properties(CacheProperties::No).build().await?;
-        let dunst = DunstProxy::builder(conn).cache_properties(CacheProperties::No).build().await?;
-        Ok(Notifier { proxy, dunst })
+        Ok(Notifier { conn: conn.clone(), dbus: zbus::fdo::DBusProxy::new(conn).await? })
     }
 
+    /// A proxy to one server by its unique name, so a call never reaches its successor.
+    async fn to(&self, unique: &str) -> zbus::Result<NotificationsProxy<'static>> {
+        let name = zbus::names::BusName::try_from(unique.to_owned())?;
+        NotificationsProxy::builder(&self.conn).destination(name).cache_properties(CacheProperties::No).build().await
+    }
+
+    /// The server that owns the well-known name now, and what it can do.
     pub async fn server(&self) -> zbus::Result<Server> {
-        let caps = self.proxy.get_capabilities().await?;
-        let (name, _vendor, version, _spec) = self.proxy.get_server_information().await?;
+        let unique = self.dbus.get_name_owner(SERVICE.try_into()?).await?.to_string();
+        let proxy = self.to(&unique).await?;
+        let caps = proxy.get_capabilities().await?;
+        let (name, _vendor, version, _spec) = proxy.get_server_information().await?;
         let has = |c: &str| caps.iter().any(|x| x == c);
-        Ok(Server { name, version, actions: has("actions"), body: has("body") })
+        Ok(Server { unique, name, version, actions: has("actions"), body: has("body") })
     }
 
-    pub async fn show(&self, m: &Message) -> zbus::Result<u32> {
+    /// Shows `m` on the server `unique`, replacing its notification `replaces` (0: none).
+    pub async fn show(&self, unique: &str, m: &Message, replaces: u32) -> zbus::Result<u32> {
         let actions: Vec<&str> = m.actions.iter().flat_map(|(k, l)| [k.as_str(), l.as_str()]).collect();
         let mut hints: HashMap<&str, Variant<'_>> = HashMap::new();
         hints.insert("urgency", Variant::from(m.urgency as u8));
         hints.insert("category", Variant::from(m.category));
         hints.insert("desktop-entry", Variant::from(APP_NAME));
         let expire = i32::try_from(m.expire.as_millis()).unwrap_or(i32::MAX);
-        self.proxy.notify(APP_NAME, m.replaces, ICON, &m.summary, &m.body, &actions, hints, expire).await
+        let proxy = self.to(unique).await?;
+        proxy.notify(APP_NAME, replaces, ICON, &m.summary, &m.body, &actions, hints, expire).await
     }
 
-    pub async fn close(&self, id: u32) -> zbus::Result<()> {
-        self.proxy.close_notification(id).await
+    pub async fn close(&self, unique: &str, id: u32) -> zbus::Result<()> {
+        self.to(unique).await?.close_notification(id).await
     }
 
-    /// Whether the server is in do-not-disturb: dunst paused, or KDE's `Inhibited`. A server
-    /// that has neither is taken as not in do-not-disturb.
-    pub async fn do_not_disturb(&self) -> bool {
-        if let Ok(true) = self.dunst.paused().await {
+    /// Whether the server `unique` is in do-not-disturb: dunst paused, or KDE's `Inhibited`.
+    /// A server that has neither is taken as not in do-not-disturb.
+    pub async fn do_not_disturb(&self, unique: &str) -> bool {
+        let dunst = zbus::names::BusName::try_from(unique.to_owned())
+            .map(|name| DunstProxy::builder(&self.conn).destination(name))
+            .map(|b| b.cache_properties(CacheProperties::No));
+        if let Ok(b) = dunst
+            && let Ok(proxy) = b.build().await
+            && let Ok(true) = proxy.paused().await
+        {
             return true;
         }
-        matches!(self.proxy.inhibited().await, Ok(true))
+        match self.to(unique).await {
+            Ok(proxy) => matches!(proxy.inhibited().await, Ok(true)),
+            Err(_) => false,
+        }
     }
 }
 
 /// Every `ActionInvoked` and `NotificationClosed` on the bus for this connection, from whichever
-/// server is running now or later.
+/// server is running now or later, and every property change of a server, each with the unique
+/// name that sent it.
 pub async fn signals(conn: &Connection) -> zbus::Result<impl Stream<Item = Signal> + use<>> {
-    let rule = MatchRule::builder().msg_type(MessageType::Signal).interface(SERVICE).build()?;
-    let stream = MessageStream::for_match_rule(rule, conn, std::num::NonZeroUsize::new(64)).await?;
-    Ok(stream.filter_map(|msg| async move {
+    let ours = MatchRule::builder().msg_type(MessageType::Signal).interface(SERVICE).build()?;
+    let props = MatchRule::builder()
+        .msg_type(MessageType::Signal)
+        .interface("org.freedesktop.DBus.Properties")
+        .member("PropertiesChanged")
+        .path(PATH)
+        .build()?;
+    let ours = MessageStream::for_match_rule(ours, conn, std::num::NonZeroUsize::new(64)).await?;
+    let props = MessageStream::for_match_rule(props, conn, std::num::NonZeroUsize::new(16)).await?;
+    Ok(futures_util::stream::select(ours, props).filter_map(|msg| async move {
         let msg = msg.ok()?;
         let header = msg.header();
+        let sender = header.sender()?.to_string();
         let member = header.member()?.as_str().to_owned();
         match member.as_str() {
             "ActionInvoked" => {
                 let (id, key): (u32, String) = msg.body().deserialize().ok()?;
-                Some(Signal::Action { id, key })
+                Some(Signal::Action { sender, id, key })
             }
             "NotificationClosed" => {
                 let (id, reason): (u32, u32) = msg.body().deserialize().ok()?;
-                Some(Signal::Closed { id, reason })
+                Some(Signal::Closed { sender, id, reason })
             }
+            "PropertiesChanged" => Some(Signal::PropertiesChanged { sender }),
             _ => None,
         }
     }))
 }
 
-/// Yields whenever the notification server appears (`true`) or goes away (`false`).
-pub async fn server_changes(conn: &Connection) -> zbus::Result<impl Stream<Item = bool> + use<>> {
+/// A change of the well-known name's owner: the unique names before and after (a handover
+/// from one server to another has both).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnerChange {
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
+/// Yields whenever the notification server appears, goes away or is replaced.
+pub async fn server_changes(conn: &Connection) -> zbus::Result<impl Stream<Item = OwnerChange> + use<>> {
     let dbus = zbus::fdo::DBusProxy::new(conn).await?;
     let stream = dbus.receive_name_owner_changed_with_args(&[(0, SERVICE)]).await?;
     Ok(stream.filter_map(|signal| async move {
         let args = signal.args().ok()?;
-        Some(args.new_owner().is_some())
+        let old = args.old_owner().as_ref().map(|n| n.to_string());
+        let new = args.new_owner().as_ref().map(|n| n.to_string());
+        Some(OwnerChange { old, new })
     }))
 }

@@ -274,19 +274,30 @@ impl Store {
         Ok(())
     }
 
+    /// Records a reminder shown as row `row` (the daemon's engine numbers them, see
+    /// `last_rows`).
     pub fn record_shown(
         &self,
+        row: i64,
         at: DateTime<Utc>,
         kind: Kind,
         entry: Option<&str>,
         title: &str,
         body: &str,
-    ) -> anyhow::Result<i64> {
+    ) -> anyhow::Result<()> {
         self.conn.execute(
-            "INSERT INTO reminders (shown_at, kind, entry, title, body) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![ts(at), kind.as_str(), entry, title, body],
+            "INSERT INTO reminders (id, shown_at, kind, entry, title, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![row, ts(at), kind.as_str(), entry, title, body],
         )?;
-        Ok(self.conn.last_insert_rowid())
+        Ok(())
+    }
+
+    /// The highest reminder and care-advice rows so far, for numbering new ones.
+    pub fn last_rows(&self) -> anyhow::Result<(i64, i64)> {
+        let max = |table: &str| -> anyhow::Result<i64> {
+            Ok(self.conn.query_row(&format!("SELECT coalesce(max(id), 0) FROM {table}"), [], |r| r.get(0))?)
+        };
+        Ok((max("reminders")?, max("care_advice")?))
     }
 
     /// Sets a reminder's outcome once; a later outcome for the same reminder is ignored
@@ -350,7 +361,8 @@ mod tests {
             assert_eq!(store.load_planner_state().unwrap(), None);
             let state = PlannerState { ignored_in_a_row: 2, ..Default::default() };
             store.save_planner_state(&state, now).unwrap();
-            let id = store.record_shown(now, Kind::Stretch, Some("chin-tuck"), "T", "B").unwrap();
+            let id = 1;
+            store.record_shown(id, now, Kind::Stretch, Some("chin-tuck"), "T", "B").unwrap();
             assert!(store.record_outcome(id, "done", now).unwrap());
             assert!(!store.record_outcome(id, "dismissed", now).unwrap(), "the first outcome stands");
             let symptoms = [Symptom::Tingling, Symptom::Night];

@@ -1,6 +1,7 @@
 //! `status`, `pause`, `resume`, `snooze`, `reload`: calls to the running daemon over D-Bus.
 
 use crate::adapters::control::{BUS_NAME, ClientProxy, Status};
+use crate::core::HoldReason;
 use anyhow::{Context, anyhow, bail};
 use std::process::ExitCode;
 
@@ -52,7 +53,7 @@ fn status_json(s: &Status) -> serde_json::Value {
     serde_json::json!({
         "state": s.state, "version": s.version,
         "next_at": s.next_at, "next_kind": s.next_kind, "next_why": s.next_why,
-        "paused_until": s.paused_until,
+        "paused_until": s.paused_until, "snoozed_until": s.snoozed_until, "next_wake": s.next_wake,
         "shown_today": s.shown_today, "max_per_day": s.max_per_day,
         "shown_last_hour": s.shown_last_hour, "max_per_hour": s.max_per_hour,
         "server": s.server, "server_actions": s.server_actions, "dnd": s.dnd,
@@ -62,23 +63,27 @@ fn status_json(s: &Status) -> serde_json::Value {
 }
 
 pub fn status_text(s: &Status) -> String {
+    let now = chrono::Utc::now();
     let state = match s.state.as_str() {
-        "paused" => format!("paused until {}", s.paused_until),
+        "paused" => format!("paused until {}", when(&s.paused_until, now)),
+        "snoozed" => format!("snoozed until {}", when(&s.snoozed_until, now)),
         "off-hours" => "outside working hours".to_owned(),
-        "dnd" => "holding reminders: the desktop is in do-not-disturb (dnd)".to_owned(),
+        "dnd" => "holding reminders: the desktop is in do-not-disturb".to_owned(),
         "away" => format!("holding reminders while you are away ({})", s.away),
         other => other.to_owned(),
     };
     let mut out = format!("postured {}: {state}\n", s.version);
     if s.next_at.is_empty() {
-        out += "next: nothing planned (no working hours ahead)\n";
-    } else {
-        let why = if s.next_why == "interval" {
-            "its interval".to_owned()
-        } else {
-            format!("held back: {}", s.next_why)
+        out += match s.next_why.as_str() {
+            "away" => "next: when you are back\n",
+            "conversation" => "next: after you answer the open question\n",
+            "no_server" => "next: when a notification server is running\n",
+            _ => "next: nothing planned in the next week (no working hours, or paused)\n",
         };
-        out += &format!("next: {} reminder at {} ({why})\n", s.next_kind, s.next_at);
+    } else {
+        let at = when(&s.next_at, now);
+        let why = why_words(&s.next_why);
+        out += &format!("next: {} reminder at {at} ({why})\n", s.next_kind);
     }
     out += &format!(
         "today: {} of {} reminders; last hour: {} of {}\n",
@@ -88,10 +93,54 @@ pub fn status_text(s: &Status) -> String {
         out += "notifications: no notification server running\n";
     } else {
         let buttons = if s.server_actions { "with buttons" } else { "no buttons: log with `postured log`" };
-        out += &format!("notifications: {} ({buttons})\n", s.server);
+        let dnd = if s.dnd { "; do-not-disturb is on" } else { "" };
+        out += &format!("notifications: {} ({buttons}){dnd}\n", s.server);
     }
     out += &format!("lock: {}\nidle: {}\n", s.lock, s.idle);
     out
+}
+
+/// Why the next reminder is when it is, in words.
+fn why_words(code: &str) -> String {
+    let hold = [
+        HoldReason::Dnd,
+        HoldReason::Away,
+        HoldReason::NoServer,
+        HoldReason::Conversation,
+        HoldReason::Paused,
+        HoldReason::Snoozed,
+        HoldReason::QuietHours,
+        HoldReason::DailyCap,
+        HoldReason::HourlyCap,
+        HoldReason::MinGap,
+        HoldReason::Cooldown,
+        HoldReason::Repeat,
+        HoldReason::ExerciseCap,
+    ]
+    .into_iter()
+    .find(|h| h.as_str() == code);
+    match (code, hold) {
+        ("interval" | "", _) => "its interval".to_owned(),
+        ("snoozed", _) => "snoozed".to_owned(),
+        (_, Some(h)) => format!("held back: {}", h.words()),
+        (other, None) => format!("held back: {other}"),
+    }
+}
+
+/// An RFC 3339 time as a person reads it: "14:30" today, "Wed 2026-12-02 14:30" otherwise,
+/// in the daemon's zone (the offset it sent).
+fn when(rfc3339: &str, now: chrono::DateTime<chrono::Utc>) -> String {
+    match chrono::DateTime::parse_from_rfc3339(rfc3339) {
+        Ok(t) => {
+            let today = now.with_timezone(t.offset()).date_naive();
+            if t.date_naive() == today {
+                t.format("%H:%M").to_string()
+            } else {
+                t.format("%a %Y-%m-%d %H:%M").to_string()
+            }
+        }
+        Err(_) => rfc3339.to_owned(),
+    }
 }
 
 pub fn pause(seconds: Option<u64>) -> anyhow::Result<ExitCode> {

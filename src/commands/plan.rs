@@ -5,10 +5,10 @@ use crate::adapters::store::{self, Store};
 use crate::adapters::{clock, paths};
 use crate::cli::PlanArgs;
 use crate::config::{self, ConfigPath};
-use crate::core::care::{self, CareState, Finding, Logged};
-use crate::core::planner::simulate;
+use crate::core::care::{self, Logged};
+use crate::core::engine::{Engine, Planned, simulate};
 use crate::core::zone::Fold;
-use crate::core::{Event, Planner, PlannerState, Zone, advice, limits};
+use crate::core::{PlannerState, Zone};
 use anyhow::{Context, anyhow};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::Serialize;
@@ -25,30 +25,6 @@ pub enum PlanLine<'a> {
     Care { at: String, area: &'a str, reason: &'a str, why: &'a str, title: &'a str, body: &'a str },
 }
 
-/// Care advice the plan expects to be shown.
-pub struct CareLine {
-    pub at: DateTime<Utc>,
-    pub finding: Finding,
-    pub title: String,
-    pub body: String,
-}
-
-/// One thing in the plan, in time order.
-enum Item<'a> {
-    Event(&'a Event),
-    Care(&'a CareLine),
-}
-
-impl Item<'_> {
-    fn at(&self) -> DateTime<Utc> {
-        match self {
-            Item::Event(Event::Fired(r)) => r.at,
-            Item::Event(Event::Held { at, .. }) => *at,
-            Item::Care(c) => c.at,
-        }
-    }
-}
-
 pub fn run(config: Option<PathBuf>, args: &PlanArgs) -> anyhow::Result<ExitCode> {
     let settings = config::load(&ConfigPath::from_arg(config)).map_err(|e| anyhow!("{e}"))?;
     let zone = settings.rules.zone;
@@ -57,30 +33,18 @@ pub fn run(config: Option<PathBuf>, args: &PlanArgs) -> anyhow::Result<ExitCode>
         None => clock::now(),
     };
     let span = chrono::Duration::days(i64::from(args.days));
-    // The stored reports and care state, if there are any: plan never creates the store.
-    let (reports, care_state) = stored_care(from)?;
-    let care = care_lines(&settings, &reports, care_state, from, span);
-    let mut planner = Planner::new(settings.rules.clone(), settings.catalog.clone(), PlannerState::default());
-    planner.adapt = care::adapt(&settings.care.rules, &reports, from);
-    let events = simulate(&mut planner, from, span);
-    let mut items: Vec<Item> = events.iter().map(Item::Event).chain(care.iter().map(Item::Care)).collect();
-    items.sort_by_key(Item::at);
+    // The daemon's own engine, from the stored state and reports if there are any (today's
+    // counts, a pause, quieted advice): plan never creates the store.
+    let (mut state, reports) = stored(from)?;
+    // What a running daemon has on screen is not the plan's to close.
+    state.on_screen.clear();
+    let mut engine = Engine::new(crate::daemon::engine_settings(&settings), state, reports, (0, 0));
+    let items = simulate(&mut engine, from, span);
 
     let mut out = BufWriter::new(std::io::stdout().lock());
     if args.json {
         for item in &items {
-            let l = match item {
-                Item::Event(e) => line(e, &zone),
-                Item::Care(c) => PlanLine::Care {
-                    at: zone.rfc3339(c.at),
-                    area: c.finding.area.as_str(),
-                    reason: c.finding.reason.as_str(),
-                    why: &c.finding.why,
-                    title: &c.title,
-                    body: &c.body,
-                },
-            };
-            serde_json::to_writer(&mut out, &l)?;
+            serde_json::to_writer(&mut out, &line(item, &zone))?;
             out.write_all(b"\n")?;
         }
     } else {
@@ -93,67 +57,45 @@ pub fn run(config: Option<PathBuf>, args: &PlanArgs) -> anyhow::Result<ExitCode>
     Ok(ExitCode::SUCCESS)
 }
 
-fn stored_care(from: DateTime<Utc>) -> anyhow::Result<(Vec<Logged>, CareState)> {
+fn stored(from: DateTime<Utc>) -> anyhow::Result<(PlannerState, Vec<Logged>)> {
     let Some(dir) = paths::state_dir().filter(|d| d.join(store::FILE_NAME).exists()) else {
-        return Ok((Vec::new(), CareState::default()));
+        return Ok((PlannerState::default(), Vec::new()));
     };
     let store = Store::open_to_read(&dir)?;
-    let state = store.load_planner_state()?.map(|s| s.care).unwrap_or_default();
-    Ok((store.logged_since(from - care::LOOKBACK)?, state))
+    let state = store.load_planner_state()?.unwrap_or_default();
+    Ok((state, store.logged_since(from - care::LOOKBACK)?))
 }
 
-/// The care advice the reports call for, looked at each day of the plan as the daemon would:
-/// warning signs at once, routine advice after quiet hours or a pause, under its own limits.
-pub fn care_lines(
-    settings: &config::Settings,
-    reports: &[Logged],
-    mut state: CareState,
-    from: DateTime<Utc>,
-    span: chrono::Duration,
-) -> Vec<CareLine> {
-    let (rules, zone, limit_rules) = (&settings.care.rules, &settings.rules.zone, &settings.rules.limits);
-    let no_limits = crate::core::LimitState::default();
-    let mut lines = Vec::new();
-    let mut day = chrono::Duration::zero();
-    while day < span {
-        let now = from + day;
-        let findings = care::assess(rules, reports, zone, now);
-        for f in state.due(rules, &findings, now) {
-            let at = match limits::check_quiet(limit_rules, &no_limits, zone, now) {
-                Err(hold) if !f.reason.is_warning() => hold.until,
-                _ => now,
-            };
-            state.gave(&f, at);
-            let (title, body) = advice::text(&f);
-            lines.push(CareLine { at, finding: f, title, body });
-        }
-        day += chrono::Duration::days(1);
-    }
-    lines
-}
-
-pub fn line<'a>(e: &'a Event, zone: &Zone) -> PlanLine<'a> {
-    match e {
-        Event::Fired(r) => PlanLine::Reminder {
+pub fn line<'a>(item: &'a Planned, zone: &Zone) -> PlanLine<'a> {
+    match item {
+        Planned::Reminder(r) => PlanLine::Reminder {
             at: zone.rfc3339(r.at),
             kind: r.kind.as_str(),
             entry: r.entry.as_deref(),
             title: &r.title,
             body: &r.body,
         },
-        Event::Held { at, kind, reason, until, dropped } => PlanLine::Held {
+        Planned::Held { at, kind, reason, until, dropped } => PlanLine::Held {
             at: zone.rfc3339(*at),
             kind: kind.as_str(),
             reason: reason.as_str(),
             until: zone.rfc3339(*until),
             dropped: *dropped,
         },
+        Planned::Care { at, finding, title, body } => PlanLine::Care {
+            at: zone.rfc3339(*at),
+            area: finding.area.as_str(),
+            reason: finding.reason.as_str(),
+            why: &finding.why,
+            title,
+            body,
+        },
     }
 }
 
 fn write_text(
     out: &mut impl Write,
-    items: &[Item],
+    items: &[Planned],
     zone: &Zone,
     from: DateTime<Utc>,
     days: u32,
@@ -175,18 +117,18 @@ fn write_text(
         }
         let time = zone.format(at, "%H:%M");
         match item {
-            Item::Care(c) => {
+            Planned::Care { title, finding, .. } => {
                 cared += 1;
-                writeln!(out, "  {time}  {:<9} {} ({})", "care", c.title, c.finding.why)?;
+                writeln!(out, "  {time}  {:<9} {} ({})", "care", title, finding.why)?;
             }
-            Item::Event(Event::Fired(r)) => {
+            Planned::Reminder(r) => {
                 fired += 1;
                 writeln!(out, "  {time}  {:<9} {}", r.kind.as_str(), r.title)?;
                 for l in r.body.lines() {
                     writeln!(out, "                   {l}")?;
                 }
             }
-            Item::Event(Event::Held { kind, reason, until, dropped, .. }) => {
+            Planned::Held { kind, reason, until, dropped, .. } => {
                 held += 1;
                 let until_text = if zone.date(*until) == date {
                     zone.format(*until, "%H:%M")

@@ -40,7 +40,14 @@ pub enum HoldReason {
     /// The user is away: the screen is locked, the machine asleep or the user idle. The
     /// reminder waits for them without being rescheduled, and comes once when they are back.
     Away,
+    /// No notification server can take it now (none running, or it failed): it waits,
+    /// uncounted, for one.
+    NoServer,
+    /// A question of ours is open on screen; the reminder waits for it to be answered.
+    Conversation,
     Paused,
+    /// `postured snooze`: everything but warning signs waits until then.
+    Snoozed,
     QuietHours,
     DailyCap,
     HourlyCap,
@@ -53,11 +60,20 @@ pub enum HoldReason {
 }
 
 impl HoldReason {
+    /// Holds that keep a reminder where it is until an event ends them, rather than until a
+    /// known time.
+    pub fn waits(self) -> bool {
+        matches!(self, HoldReason::Away | HoldReason::NoServer | HoldReason::Conversation)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             HoldReason::Dnd => "dnd",
             HoldReason::Away => "away",
+            HoldReason::NoServer => "no_server",
+            HoldReason::Conversation => "conversation",
             HoldReason::Paused => "paused",
+            HoldReason::Snoozed => "snoozed",
             HoldReason::QuietHours => "quiet_hours",
             HoldReason::DailyCap => "daily_cap",
             HoldReason::HourlyCap => "hourly_cap",
@@ -72,7 +88,10 @@ impl HoldReason {
         match self {
             HoldReason::Dnd => "do not disturb",
             HoldReason::Away => "you are away (locked, asleep or idle)",
+            HoldReason::NoServer => "no notification server to show it",
+            HoldReason::Conversation => "waiting for your answer to the open question",
             HoldReason::Paused => "paused",
+            HoldReason::Snoozed => "snoozed",
             HoldReason::QuietHours => "quiet hours",
             HoldReason::DailyCap => "daily limit reached",
             HoldReason::HourlyCap => "hourly limit reached",
@@ -107,6 +126,8 @@ pub struct LimitState {
     /// When self-mobilisation was last suggested, within the last two days.
     pub self_mobilisation: Vec<DateTime<Utc>>,
     pub paused_until: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub snoozed_until: Option<DateTime<Utc>>,
 }
 
 /// How long entries are kept: a day window plus a DST hour and slack.
@@ -134,6 +155,9 @@ impl LimitState {
         self.last_by_entry.retain(|_, t| now - *t < KEEP_ENTRIES);
         if self.paused_until.is_some_and(|p| p <= now) {
             self.paused_until = None;
+        }
+        if self.snoozed_until.is_some_and(|p| p <= now) {
+            self.snoozed_until = None;
         }
     }
 
@@ -197,12 +221,14 @@ pub fn check_quiet(
 ) -> Result<(), Hold> {
     let paused =
         state.paused_until.filter(|u| *u > now).map(|until| Hold { reason: HoldReason::Paused, until });
+    let snoozed =
+        state.snoozed_until.filter(|u| *u > now).map(|until| Hold { reason: HoldReason::Snoozed, until });
     let quiet = rules
         .quiet_hours
         .period_at(zone, now)
         .filter(|p| p.end > now)
         .map(|p| Hold { reason: HoldReason::QuietHours, until: p.end });
-    paused.into_iter().chain(quiet).max_by_key(|h| (h.until, h.reason)).map_or(Ok(()), Err)
+    paused.into_iter().chain(snoozed).chain(quiet).max_by_key(|h| (h.until, h.reason)).map_or(Ok(()), Err)
 }
 
 /// May this exercise be suggested at `now`? Rotation (no repeat within a window) and, for

@@ -8,6 +8,7 @@ pub mod care;
 pub mod catalog;
 pub mod kind;
 pub mod limits;
+pub mod engine;
 pub mod planner;
 pub mod presence;
 pub mod schedule;

@@ -39,6 +39,12 @@ pub enum Outcome {
     Expired,
     /// The user logged discomfort from the reminder.
     Logged,
+    /// The user started logging from it but left the questions unanswered.
+    Abandoned,
+    /// Its notification server went away with it, unanswered.
+    Lost,
+    /// postured stopped and closed it.
+    Shutdown,
 }
 
 impl Outcome {
@@ -50,6 +56,9 @@ impl Outcome {
             Outcome::Dismissed => "dismissed",
             Outcome::Expired => "expired",
             Outcome::Logged => "logged",
+            Outcome::Abandoned => "abandoned",
+            Outcome::Lost => "lost",
+            Outcome::Shutdown => "shutdown",
         }
     }
 
@@ -59,7 +68,7 @@ impl Outcome {
 }
 
 /// A reminder to show.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Reminder {
     pub at: DateTime<Utc>,
     pub kind: Kind,
@@ -91,6 +100,25 @@ pub struct Conditions {
     /// The user is away (locked, asleep, idle): a due reminder waits, unchanged, and comes
     /// once when they are back (see `Planner::away` for the time away counting as a break).
     pub away: bool,
+    /// A question of ours is open on screen: a due reminder waits for it to end, unchanged.
+    pub busy: bool,
+    /// No notification server can take a reminder now: it waits, uncounted, for one.
+    pub no_server: bool,
+}
+
+impl Conditions {
+    /// The hold that keeps a due reminder where it is, to come once when it lifts.
+    fn waiting(self) -> Option<HoldReason> {
+        if self.away {
+            Some(HoldReason::Away)
+        } else if self.no_server {
+            Some(HoldReason::NoServer)
+        } else if self.busy {
+            Some(HoldReason::Conversation)
+        } else {
+            None
+        }
+    }
 }
 
 /// The next reminder and why it is then, for `status`.
@@ -116,6 +144,16 @@ pub struct PlannerState {
     /// Care advice given and the user's answers to it.
     #[serde(default)]
     pub care: CareState,
+    /// When each kind's timer last started (a reminder shown, a natural break, a resume), so a
+    /// reload can plan again from history with new intervals.
+    #[serde(default)]
+    pub since: BTreeMap<Kind, DateTime<Utc>>,
+    /// A reminder the user snoozed: the same suggestion comes back when it is due again.
+    #[serde(default)]
+    pub snoozed: Option<Reminder>,
+    /// Our notifications on screen, so the next run can close them if this one is killed.
+    #[serde(default)]
+    pub on_screen: Vec<super::engine::Leftover>,
 }
 
 #[derive(Debug, Clone)]
@@ -142,10 +180,16 @@ impl Planner {
         }
     }
 
-    /// Advances to `now`: enters or leaves working periods, fires at most one due reminder
-    /// and reports those held back. Call it at every instant `next_wake` returned, or sooner.
+    /// Advances to `now` as `step_with` does, and takes every reminder it fires as delivered:
+    /// a driver whose notifications always arrive (`plan`'s old loop, tests).
     pub fn step(&mut self, now: DateTime<Utc>) -> Vec<Event> {
-        self.step_with(now, Conditions::default())
+        let events = self.step_with(now, Conditions::default());
+        for e in &events {
+            if let Event::Fired(r) = e {
+                self.delivered(r, now);
+            }
+        }
+        events
     }
 
     /// Whether some reminder is due at `now`, so the daemon knows when to read `Conditions`.
@@ -153,7 +197,9 @@ impl Planner {
         self.state.due.values().any(|at| *at <= now)
     }
 
-    /// `step` with what the desktop says.
+    /// Advances to `now`: enters or leaves working periods, decides on at most one due reminder
+    /// (`Fired`: show it, then call `delivered` once it is on screen; nothing is counted before)
+    /// and reports those held back. Call it at every instant `next_wake` returned, or sooner.
     pub fn step_with(&mut self, now: DateTime<Utc>, conditions: Conditions) -> Vec<Event> {
         self.state.limits.prune(now);
         if self.state.back_off_until.is_some_and(|until| now >= until) {
@@ -176,30 +222,38 @@ impl Planner {
         due.sort_by_key(|k| std::cmp::Reverse(k.rank()));
 
         let mut events = Vec::new();
+        // After deciding on one, the rest are checked as if it were already shown: it is
+        // counted only once delivered, but what it covers and the gap it sets apply now.
+        let mut decided: Option<(Kind, LimitState)> = None;
         for kind in due {
             if self.state.due.get(&kind).is_none_or(|at| *at > now) {
-                continue; // covered by the one that just fired
+                continue;
             }
-            if conditions.away {
-                // Held where it is: due the moment they are back, and only once.
-                if self.state.held.insert(kind, HoldReason::Away) != Some(HoldReason::Away) {
-                    events.push(Event::Held {
-                        at: now,
-                        kind,
-                        reason: HoldReason::Away,
-                        until: now,
-                        dropped: false,
-                    });
+            if decided.as_ref().is_some_and(|(fired, _)| *fired == kind || fired.covers(kind)) {
+                continue;
+            }
+            if let Some(reason) = conditions.waiting() {
+                // Held where it is: due the moment the hold lifts, and only once.
+                if self.state.held.insert(kind, reason) != Some(reason) {
+                    events.push(Event::Held { at: now, kind, reason, until: now, dropped: false });
                 }
                 continue;
             }
+            let limit_state = decided.as_ref().map_or(&self.state.limits, |(_, tentative)| tentative);
             let check = if conditions.dnd {
                 Err(limits::Hold { reason: HoldReason::Dnd, until: now + self.interval(kind, now) })
             } else {
-                limits::check(&self.rules.limits, &self.state.limits, &self.rules.zone, kind, now)
+                limits::check(&self.rules.limits, limit_state, &self.rules.zone, kind, now)
             };
             match check {
-                Ok(()) => events.push(Event::Fired(self.fire(kind, now))),
+                Ok(()) if decided.is_none() => {
+                    let r = self.fire(kind, now);
+                    let mut tentative = self.state.limits.clone();
+                    tentative.record(kind, r.entry.as_deref(), false, now);
+                    decided = Some((kind, tentative));
+                    events.push(Event::Fired(r));
+                }
+                Ok(()) => {}
                 Err(hold) => {
                     let dropped = hold.until >= period.end;
                     if dropped {
@@ -229,17 +283,21 @@ impl Planner {
         self.state.due.retain(|k, _| intervals.contains_key(k));
         for kind in intervals.keys() {
             if !self.state.due.contains_key(kind) && !self.state.held.contains_key(kind) {
-                let at = now + self.interval(*kind, now);
-                self.state.due.insert(*kind, at);
+                self.restart(*kind, now);
             }
         }
     }
 
-    fn fire(&mut self, kind: Kind, now: DateTime<Utc>) -> Reminder {
+    /// The reminder `kind` would show now: the snoozed suggestion when it is the one coming
+    /// back, otherwise the catalogue's choice. Nothing is counted until `delivered`.
+    fn fire(&self, kind: Kind, now: DateTime<Utc>) -> Reminder {
+        if let Some(r) = self.state.snoozed.as_ref().filter(|r| r.kind == kind) {
+            return Reminder { at: now, ..r.clone() };
+        }
         let rules = &self.rules;
         let entry =
             self.catalog.choose(kind, &rules.limits, &self.state.limits, &rules.zone, now, &self.adapt);
-        let reminder = match entry {
+        match entry {
             Some(e) => Reminder {
                 at: now,
                 kind,
@@ -254,17 +312,31 @@ impl Planner {
                 title: kind.label().to_owned(),
                 body: "Time to change position for a minute.".to_owned(),
             },
-        };
-        let self_mobilisation = entry.is_some_and(|e| e.self_mobilisation);
-        self.state.limits.record(kind, reminder.entry.as_deref(), self_mobilisation, now);
+        }
+    }
+
+    /// The reminder is on the user's screen: it counts against the limits and rotation, and
+    /// restarts the timers of its kind and of the kinds it covers.
+    pub fn delivered(&mut self, r: &Reminder, now: DateTime<Utc>) {
+        let self_mobilisation =
+            r.entry.as_deref().and_then(|id| self.catalog.get(id)).is_some_and(|e| e.self_mobilisation);
+        self.state.limits.record(r.kind, r.entry.as_deref(), self_mobilisation, now);
+        if self.state.snoozed.as_ref().is_some_and(|s| s.kind == r.kind) {
+            self.state.snoozed = None;
+        }
         for other in Kind::ALL {
-            if (other == kind || kind.covers(other)) && self.state.due.contains_key(&other) {
-                let at = now + self.interval(other, now);
-                self.state.due.insert(other, at);
-                self.state.held.remove(&other);
+            if (other == r.kind || r.kind.covers(other)) && self.state.due.contains_key(&other) {
+                self.restart(other, now);
             }
         }
-        reminder
+    }
+
+    /// Starts `kind`'s timer afresh from `now`.
+    fn restart(&mut self, kind: Kind, now: DateTime<Utc>) {
+        let at = now + self.interval(kind, now);
+        self.state.due.insert(kind, at);
+        self.state.since.insert(kind, now);
+        self.state.held.remove(&kind);
     }
 
     /// The next instant `step` has something to do, strictly after `now`: a due reminder, the
@@ -286,18 +358,17 @@ impl Planner {
         next.filter(|n| *n > now)
     }
 
-    /// Defers the reminders: one kind (a Snooze button) or all of them (`postured snooze`).
-    pub fn snooze(&mut self, kind: Option<Kind>, until: DateTime<Utc>) {
-        for (k, at) in self.state.due.iter_mut() {
-            if kind.is_none_or(|only| only == *k) && *at < until {
-                *at = until;
-            }
-        }
-        if let Some(k) = kind.filter(|k| !self.state.due.contains_key(k))
-            && self.state.period.is_some_and(|p| p.contains(until))
-        {
-            self.state.due.insert(k, until);
-        }
+    /// The Snooze button: the same suggestion comes back at `until` (limits permitting),
+    /// whenever its timer would have run out.
+    pub fn snooze_reminder(&mut self, r: &Reminder, until: DateTime<Utc>) {
+        self.state.snoozed = Some(r.clone());
+        self.state.due.insert(r.kind, until);
+        self.state.held.remove(&r.kind);
+    }
+
+    /// `postured snooze`: nothing but warning signs until `until`.
+    pub fn snooze_all(&mut self, until: DateTime<Utc>) {
+        self.state.limits.snoozed_until = Some(until);
     }
 
     pub fn pause(&mut self, until: DateTime<Utc>) {
@@ -306,10 +377,11 @@ impl Planner {
 
     /// Ends a pause. Timers start afresh from now rather than firing what the pause held.
     pub fn resume(&mut self, now: DateTime<Utc>) {
-        if self.state.limits.paused_until.take().is_some() {
+        let paused = self.state.limits.paused_until.take().is_some();
+        let snoozed = self.state.limits.snoozed_until.take().is_some();
+        if paused || snoozed {
             for kind in self.rules.intervals.keys().copied().collect::<Vec<_>>() {
-                let at = now + self.interval(kind, now);
-                self.state.due.insert(kind, at);
+                self.restart(kind, now);
             }
             self.state.held.clear();
         }
@@ -355,9 +427,7 @@ impl Planner {
             .collect();
         rested.sort_by_key(|k| std::cmp::Reverse(k.rank()));
         for kind in &rested {
-            let at = now + self.interval(*kind, now);
-            self.state.due.insert(*kind, at);
-            self.state.held.remove(kind);
+            self.restart(*kind, now);
         }
         rested
     }
@@ -368,10 +438,26 @@ impl Planner {
         Some(NextReminder { at: *at, kind: *kind, held: self.state.held.get(kind).copied() })
     }
 
-    /// Swaps in a reloaded config, keeping what was shown (the limits still count it).
-    pub fn reload(&mut self, rules: Rules, catalog: Catalog) {
+    /// Swaps in a reloaded config and plans again from history: each timer runs from when it
+    /// last started with its new interval, and every hold is looked at afresh under the new
+    /// limits (what was shown still counts). A snoozed suggestion keeps its time.
+    pub fn reload(&mut self, rules: Rules, catalog: Catalog, now: DateTime<Utc>) {
         self.rules = rules;
         self.catalog = catalog;
+        self.state.held.clear();
+        let snoozed = self.state.snoozed.as_ref().map(|r| r.kind);
+        let kinds: Vec<Kind> = self.state.due.keys().copied().collect();
+        for kind in kinds {
+            if Some(kind) == snoozed {
+                continue;
+            }
+            let since = self.state.since.get(&kind).copied().unwrap_or(now);
+            let at = (since + self.interval(kind, now)).min(now + self.interval(kind, now));
+            self.state.due.insert(kind, at);
+        }
+        if self.state.period.is_some() {
+            self.sync_kinds(now);
+        }
     }
 }
 

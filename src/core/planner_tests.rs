@@ -230,8 +230,12 @@ fn snooze_pause_and_resume_move_the_timers() {
     let mut p = planner(BERLIN);
     let nine = local(&p, "2026-06-01 09:00");
     p.step(nine);
-    p.snooze(None, local(&p, "2026-06-01 10:40"));
-    assert_eq!(p.next_wake(nine), Some(local(&p, "2026-06-01 10:40")));
+    p.snooze_all(local(&p, "2026-06-01 10:40"));
+    let events = p.step(local(&p, "2026-06-01 09:30"));
+    assert!(
+        matches!(events[0], Event::Held { reason: HoldReason::Snoozed, until, .. } if until == local(&p, "2026-06-01 10:40")),
+        "{events:?}"
+    );
     p.pause(local(&p, "2026-06-01 12:00"));
     let events = p.step(local(&p, "2026-06-01 10:40"));
     assert!(matches!(events[0], Event::Held { reason: HoldReason::Paused, .. }), "{events:?}");
@@ -247,7 +251,7 @@ fn do_not_disturb_holds_and_restarts_the_timer_instead_of_queueing() {
     p.step(local(&p, "2026-06-01 09:00"));
     let half_past = local(&p, "2026-06-01 09:30");
     assert!(p.has_due(half_past));
-    let events = p.step_with(half_past, Conditions { dnd: true, away: false });
+    let events = p.step_with(half_past, Conditions { dnd: true, ..Default::default() });
     let until = local(&p, "2026-06-01 10:00");
     assert_eq!(
         events,

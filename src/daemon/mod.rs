@@ -1,74 +1,51 @@
-//! The runtime loop: sleeps until the next deadline or event (timer, D-Bus call, notification
-//! action, server change, Unix signal), lets the planner decide, and applies what it decided.
+//! The runtime loop, a thin executor around the engine (`core::engine`): it turns what happens
+//! (timer, D-Bus call, notification action or close, server change, do-not-disturb change,
+//! session signal, Unix signal, a stored report) into engine inputs, carries out the effects
+//! the engine returns, and sleeps until the engine's next wake. It makes no decisions.
 
-mod answers;
-mod care;
-pub mod conversation;
-mod requests;
-mod session;
-mod status;
+mod presence;
+mod writer;
 
-use crate::adapters::control::{BUS_NAME, Call, Control, INTERFACE, OBJECT_PATH};
-use crate::adapters::notify::{self, Notifier, Server};
+use crate::adapters::control::{BUS_NAME, Call, Control, INTERFACE, OBJECT_PATH, Reply, Request, Status};
+use crate::adapters::notify::{self, Notifier, OwnerChange, Signal};
 use crate::adapters::session::{SessionEvent, SessionWatch};
 use crate::adapters::store::Store;
 use crate::adapters::timer::{Wake, WallTimer};
 use crate::adapters::{clock, paths};
-use crate::config::{self, ConfigPath, Settings};
-use crate::core::{Area, Conditions, Event, HoldReason, Kind, Outcome, Planner, Presence, Reminder};
+use crate::commands::log;
+use crate::config::{self, ConfigPath};
+use crate::core::engine::{self, Effect, Engine, Input, ReportFrom};
+use crate::core::{Area, Away, Symptom, care};
 use anyhow::{Context, anyhow};
 use chrono::{DateTime, Utc};
-use conversation::Stage;
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
+use std::collections::{HashMap, VecDeque};
+use std::path::PathBuf;
 use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tracing::{error, info, warn};
-
-/// The notification on screen that we are waiting to hear back about.
-#[derive(Debug, Clone)]
-struct Open {
-    id: u32,
-    /// The reminder's row in the store.
-    row: i64,
-    kind: Kind,
-    areas: Vec<Area>,
-    stage: Stage,
-    /// When we close it ourselves if the server has not: some servers ignore expiry.
-    expires_at: DateTime<Utc>,
-}
+use writer::{ReportJob, Writer};
 
 pub struct Daemon {
     which: ConfigPath,
-    settings: Settings,
-    planner: Planner,
-    store: Store,
+    files: Vec<PathBuf>,
+    engine: Engine,
+    writer: Writer,
+    store_path: PathBuf,
     conn: zbus::Connection,
     notifier: Notifier,
-    server: Option<Server>,
-    /// A reminder the server could not take, delivered when one is back.
-    pending: Option<Reminder>,
-    retry_at: Option<DateTime<Utc>>,
-    retry_delay: Duration,
-    open: Option<Open>,
-    last_status: Option<crate::adapters::control::Status>,
-    /// Do-not-disturb as last read from the server.
-    dnd: bool,
-    /// Care notifications on screen.
-    care_open: Vec<care::CareOpen>,
-    /// When held-back care advice may be shown (end of quiet hours or a pause, or a retry).
-    care_retry_at: Option<DateTime<Utc>>,
-    /// Lock, sleep and idle detection, and what it says about the user being here.
+    /// The server's version, for status ("dunst 1.9.0").
     session: SessionWatch,
     session_events: Option<BoxStream<'static, SessionEvent>>,
-    presence: Presence,
+    /// Inputs that come back from elsewhere (the store thread).
+    feedback: mpsc::UnboundedReceiver<Input>,
+    /// `Log` calls waiting for their report to be stored.
+    waiting_logs: HashMap<u64, oneshot::Sender<Result<Reply, String>>>,
+    next_call: u64,
+    last_status: Option<Status>,
 }
-
-const RETRY_FIRST: Duration = Duration::from_secs(2);
-const RETRY_MAX: Duration = Duration::from_secs(300);
-/// Past the notification's own expiry before we close it ourselves.
-const EXPIRY_GRACE: chrono::Duration = chrono::Duration::seconds(2);
 
 struct Signals {
     hup: tokio::signal::unix::Signal,
@@ -92,21 +69,28 @@ pub fn run(config: Option<std::path::PathBuf>) -> anyhow::Result<()> {
     })
 }
 
+/// The engine's settings from the config.
+pub fn engine_settings(s: &config::Settings) -> engine::Settings {
+    engine::Settings {
+        rules: s.rules.clone(),
+        catalog: s.catalog.clone(),
+        care: s.care.rules.clone(),
+        care_link: s.care.link.clone(),
+        snooze: chrono::Duration::from_std(s.notifications.snooze).unwrap_or_default(),
+        snooze_label: config::describe(s.notifications.snooze),
+        expire: chrono::Duration::from_std(s.notifications.expire).unwrap_or_default(),
+        lock_counts_as_break: s.session.lock_counts_as_break,
+    }
+}
+
 impl Daemon {
     async fn start(which: ConfigPath, calls: mpsc::Sender<Call>) -> anyhow::Result<Daemon> {
         let settings = config::load(&which).map_err(|e| anyhow!("{e}"))?;
         for w in &settings.warnings {
             warn!("{w}");
         }
-        let dir = paths::state_dir().context("can't find a home folder for the state directory")?;
-        let opened = Store::open(&dir)?;
-        if let Some(w) = opened.warning() {
-            error!("{w}");
-        }
-        let store = opened.store;
-        let saved = store.load_planner_state()?.unwrap_or_default();
-        let planner = Planner::new(settings.rules.clone(), settings.catalog.clone(), saved);
-
+        // The bus name first: a second instance stops here, before touching the store the
+        // first one uses. Calls that arrive meanwhile wait in the channel.
         let conn = zbus::connection::Builder::session()
             .method_timeout(Duration::from_secs(5))
             .serve_at(OBJECT_PATH, Control { calls })
@@ -121,38 +105,46 @@ impl Daemon {
                 }
                 e => anyhow!("can't reach the D-Bus session bus: {e}"),
             })?;
+        let dir = paths::state_dir().context("can't find a home folder for the state directory")?;
+        let opened = Store::open(&dir)?;
+        if let Some(w) = opened.warning() {
+            error!("{w}");
+        }
+        let store = opened.store;
+        let now = clock::now();
+        let state = store.load_planner_state()?.unwrap_or_default();
+        let reports = store.logged_since(now - care::LOOKBACK)?;
+        let rows = store.last_rows()?;
+        let store_path = store.path().to_owned();
+        let engine = Engine::new(engine_settings(&settings), state, reports, rows);
+        let (feedback_tx, feedback) = mpsc::unbounded_channel();
+        let writer = Writer::start(store, feedback_tx).context("can't start the store thread")?;
+
         let notifier = Notifier::new(&conn).await?;
         let (session, session_events) = SessionWatch::start(&conn, settings.session.idle_threshold).await;
-        let mut presence = Presence::default();
-        if session.locked_at_start {
-            presence.begin(crate::core::Away::Locked, clock::now());
-        }
         let mut daemon = Daemon {
             which,
-            settings,
-            planner,
-            store,
+            files: settings.files.clone(),
+            engine,
+            writer,
+            store_path,
             conn,
             notifier,
-            server: None,
-            pending: None,
-            retry_at: None,
-            retry_delay: RETRY_FIRST,
-            open: None,
-            last_status: None,
-            dnd: false,
-            care_open: Vec::new(),
-            care_retry_at: None,
             session,
             session_events: Some(session_events.boxed()),
-            presence,
+            feedback,
+            waiting_logs: HashMap::new(),
+            next_call: 0,
+            last_status: None,
         };
         daemon.log_session();
-        daemon.refresh_server().await;
+        if daemon.session.locked_at_start {
+            daemon.input(Input::Away { cause: Away::Locked, since: now }).await;
+        }
         info!(
             "started: state in {}, config from {}",
-            daemon.store.path().display(),
-            daemon.settings.files.last().map(|p| p.display().to_string()).unwrap_or_default()
+            daemon.store_path.display(),
+            daemon.files.last().map(|p| p.display().to_string()).unwrap_or_default()
         );
         Ok(daemon)
     }
@@ -165,29 +157,30 @@ impl Daemon {
         let mut session =
             self.session_events.take().unwrap_or_else(|| futures_util::stream::pending().boxed());
         let Signals { mut hup, mut term, mut int } = sig;
+        self.find_server().await;
         let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
 
         loop {
+            self.publish_status().await;
             let now = clock::now();
-            self.tick(now).await;
-            self.publish_status(now).await;
-            let wake = self.next_wake(now);
+            let wake = self.engine.next_wake(now);
             tokio::select! {
                 woke = timer.sleep_until(wake, now) => match woke {
                     Ok(Wake::ClockChanged) => {
                         info!("the wall clock was set; planning again");
-                        self.planner.clock_changed(clock::now());
+                        self.input(Input::ClockChanged).await;
                     }
-                    Ok(Wake::Deadline) => {}
-                    Err(e) => error!("wall-clock timer failed: {e}"),
+                    Ok(Wake::Deadline) => self.input(Input::Tick).await,
+                    Err(e) => {
+                        error!("wall-clock timer failed: {e}");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
                 },
-                Some((request, reply)) = calls.recv() => {
-                    let answer = self.handle(request).await;
-                    let _ = reply.send(answer);
-                }
-                Some(sig) = signals.next() => self.on_signal(sig).await,
-                Some(up) = servers.next() => self.on_server_change(up).await,
+                Some((request, reply)) = calls.recv() => self.call(request, reply).await,
+                Some(signal) = signals.next() => self.on_signal(signal).await,
+                Some(change) = servers.next() => self.on_owner_change(change).await,
                 Some(event) = session.next() => self.on_session(event).await,
+                Some(input) = self.feedback.recv() => self.input(input).await,
                 _ = hup.recv() => {
                     if let Err(e) = self.reload().await {
                         error!("reload failed, keeping the running config: {e}");
@@ -198,171 +191,223 @@ impl Daemon {
             }
         }
         let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
+        self.input(Input::Shutdown).await;
         self.session.stop().await;
-        self.save(clock::now());
+        self.writer.flush().await;
         info!("stopped");
         Ok(())
     }
 
-    fn next_wake(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        let care_rules = &self.settings.care.rules;
-        let care = [self.care_retry_at, self.planner.state.care.next_change(care_rules, now)];
-        let care_expiry = self.care_open.iter().filter_map(|o| o.expires_at);
-        [self.planner.next_wake(now), self.open.as_ref().map(|o| o.expires_at), self.retry_at]
-            .into_iter()
-            .chain(care)
-            .flatten()
-            .chain(care_expiry)
-            .min()
-    }
-
-    fn save(&self, now: DateTime<Utc>) {
-        if let Err(e) = self.store.save_planner_state(&self.planner.state, now) {
-            error!("can't save the planner state: {e:#}");
-        }
-    }
-
-    /// Everything due at `now`: planner steps, our own expiry of an unanswered notification, and
-    /// a retry of a reminder the server could not take.
-    async fn tick(&mut self, now: DateTime<Utc>) {
-        let before = self.planner.state.clone();
-        self.care_tick(now).await;
-        self.expire_care(now).await;
-        let away = self.presence.is_away();
-        if self.planner.has_due(now) && self.server.is_some() && !away {
-            self.dnd = self.notifier.do_not_disturb().await;
-        }
-        let dnd = self.dnd && self.planner.has_due(now);
-        for event in self.planner.step_with(now, Conditions { dnd, away }) {
-            match event {
-                Event::Fired(r) => self.deliver(r, now).await,
-                Event::Held { kind, reason: HoldReason::Away, .. } => {
-                    info!(
-                        "held back a {kind} reminder: {}; it comes when you are back",
-                        HoldReason::Away.words()
-                    );
+    /// Hands one input to the engine and carries out what it decides, including the inputs
+    /// that carrying it out produces (a notification delivered, or not).
+    async fn input(&mut self, first: Input) {
+        let mut queue = VecDeque::from([first]);
+        while let Some(input) = queue.pop_front() {
+            let effects = self.engine.handle(input, clock::now());
+            for effect in effects {
+                if let Some(next) = self.execute(effect).await {
+                    queue.push_back(next);
                 }
-                Event::Held { kind, reason, until, dropped, .. } => {
+            }
+        }
+    }
+
+    async fn execute(&mut self, effect: Effect) -> Option<Input> {
+        match effect {
+            Effect::Show { note, server, replaces, message } => {
+                match self.notifier.show(&server, &message, replaces.unwrap_or(0)).await {
+                    Ok(id) => Some(Input::Shown { note, server, id }),
+                    Err(e) => Some(Input::NotShown { note, error: e.to_string() }),
+                }
+            }
+            Effect::Close { server, id } => {
+                let _ = self.notifier.close(&server, id).await;
+                None
+            }
+            Effect::Store(record) => {
+                self.writer.record(record);
+                None
+            }
+            Effect::StoreReport(r) => {
+                self.writer.report(ReportJob {
+                    from: ReportFrom::Notification,
+                    at: r.at,
+                    area: r.area,
+                    severity: r.severity,
+                    symptoms: r.symptoms,
+                    note: None,
+                    source: "notification",
+                    now: clock::now(),
+                });
+                None
+            }
+            Effect::OpenLink(link) => {
+                open_link(&link);
+                None
+            }
+            Effect::Held { kind, reason, until, dropped, .. } => {
+                let zone = self.engine.planner.rules.zone;
+                if reason.waits() {
+                    info!("held back a {kind} reminder: {}; it comes once that ends", reason.words());
+                } else {
                     let then = if dropped { "skipped for this working period" } else { "will try again" };
+                    let until = zone.format(until, "%a %Y-%m-%d %H:%M:%S");
                     info!("held back a {kind} reminder: {} until {until}; {then}", reason.words());
                 }
+                None
             }
-        }
-        if let Some(open) = self.open.clone().filter(|o| now >= o.expires_at) {
-            let _ = self.notifier.close(open.id).await;
-            self.finish(Some(Outcome::Expired), now);
-        }
-        if let (Some(at), Some(r)) = (self.retry_at, self.pending.clone())
-            && now >= at
-        {
-            self.deliver(r, now).await;
-        }
-        if self.planner.state != before {
-            self.save(now);
-        }
-    }
-
-    async fn deliver(&mut self, r: Reminder, now: DateTime<Utc>) {
-        let n = &self.settings.notifications;
-        let mut message = conversation::reminder(&r, self.server.as_ref(), n.snooze, n.expire);
-        if let Some(old) = self.open.take() {
-            // One notification, replaced in place: the old one was not answered in time.
-            message.replaces = old.id;
-            self.record(old.row, Outcome::Expired, now);
-        }
-        match self.notifier.show(&message).await {
-            Ok(id) => {
-                if self.pending.take().is_some() || self.retry_at.is_some() {
-                    info!("notification server reachable again; delivered the waiting reminder");
-                }
-                self.retry_at = None;
-                self.retry_delay = RETRY_FIRST;
-                let row =
-                    match self.store.record_shown(now, r.kind, r.entry.as_deref(), &r.title, &message.body) {
-                        Ok(row) => row,
-                        Err(e) => {
-                            error!("can't record a shown reminder: {e:#}");
-                            -1
-                        }
-                    };
-                let targets =
-                    r.entry.as_deref().and_then(|e| self.planner.catalog.get(e)).map(|e| e.areas.clone());
-                let recent = self.recent_areas(now);
-                self.open = Some(Open {
-                    id,
-                    row,
-                    kind: r.kind,
-                    areas: conversation::areas_to_offer(&targets.unwrap_or_default(), &recent),
-                    stage: Stage::Reminder,
-                    expires_at: now + chrono::Duration::from_std(n.expire).unwrap_or_default() + EXPIRY_GRACE,
-                });
+            Effect::Say { warn: true, text } => {
+                warn!("{text}");
+                None
             }
-            Err(e) => {
-                if self.pending.is_none() {
-                    warn!(
-                        "can't show a notification ({e}); it will be shown when a notification server is available"
+            Effect::Say { warn: false, text } => {
+                info!("{text}");
+                None
+            }
+            Effect::Logged { call, result } => {
+                if let Some(reply) = self.waiting_logs.remove(&call) {
+                    let _ = reply.send(
+                        result
+                            .map(|(id, advice)| Reply::Logged(id, advice))
+                            .map_err(|e| format!("can't store the report: {e}")),
                     );
                 }
-                self.pending = Some(r);
-                self.retry_at = Some(now + chrono::Duration::from_std(self.retry_delay).unwrap_or_default());
-                self.retry_delay = (self.retry_delay * 2).min(RETRY_MAX);
+                None
             }
         }
     }
 
-    fn recent_areas(&self, now: DateTime<Utc>) -> Vec<Area> {
-        let reports = self.store.reports_since(now - chrono::Duration::days(14)).unwrap_or_default();
-        let mut areas: Vec<Area> = reports.iter().rev().map(|r| r.area).collect();
-        areas.dedup();
-        areas
-    }
-
-    fn record(&self, row: i64, outcome: Outcome, now: DateTime<Utc>) {
-        if row >= 0
-            && let Err(e) = self.store.record_outcome(row, outcome.as_str(), now)
-        {
-            error!("can't record an outcome: {e:#}");
-        }
-    }
-
-    async fn on_server_change(&mut self, up: bool) {
-        let now = clock::now();
-        if up {
-            self.refresh_server().await;
-            if let Some(r) = self.pending.clone() {
-                self.deliver(r, now).await;
-            }
-        } else {
-            warn!("the notification server went away; reminders wait until one is back");
-            self.server = None;
-            // Its notifications are gone with it, and no close will come for them.
-            self.finish(Some(Outcome::Dismissed), now);
-        }
-    }
-
-    async fn refresh_server(&mut self) {
+    /// Asks who owns the notification name now, and tells the engine.
+    async fn find_server(&mut self) {
         match self.notifier.server().await {
             Ok(s) => {
-                info!(
-                    "notification server: {} {}{}",
-                    s.name,
-                    s.version,
-                    if s.actions { "" } else { " (no buttons: log discomfort with `postured log`)" }
-                );
-                self.server = Some(s);
+                let dnd = self.notifier.do_not_disturb(&s.unique).await;
+                let label = format!("{} {}", s.name, s.version);
+                self.input(Input::ServerUp { name: s.unique, label, actions: s.actions, dnd }).await;
             }
             Err(e) => {
-                if self.server.is_some() || self.last_status.is_none() {
+                if self.engine.server().is_some() || self.last_status.is_none() {
                     warn!("no notification server yet ({e}); reminders will wait for one");
                 }
-                self.server = None;
+                self.input(Input::Tick).await;
             }
+        }
+    }
+
+    async fn on_owner_change(&mut self, change: OwnerChange) {
+        if let Some(old) = change.old {
+            self.input(Input::ServerGone { name: old }).await;
+        }
+        if change.new.is_some() {
+            self.find_server().await;
+        }
+    }
+
+    async fn on_signal(&mut self, signal: Signal) {
+        let input = match signal {
+            Signal::Action { sender, id, key } => Input::Action { server: sender, id, key },
+            Signal::Closed { sender, id, reason } => Input::Closed { server: sender, id, reason },
+            Signal::PropertiesChanged { sender } => {
+                if self.engine.server().is_none_or(|s| s.name != sender) {
+                    return;
+                }
+                Input::Dnd(self.notifier.do_not_disturb(&sender).await)
+            }
+        };
+        self.input(input).await;
+    }
+
+    async fn reload(&mut self) -> Result<String, String> {
+        let settings = config::load(&self.which).map_err(|e| e.to_string())?;
+        for w in &settings.warnings {
+            warn!("{w}");
+        }
+        self.session.set_threshold(settings.session.idle_threshold).await;
+        let from = settings.files.last().map(|p| p.display().to_string()).unwrap_or_default();
+        self.files = settings.files.clone();
+        self.input(Input::Settings(Box::new(engine_settings(&settings)))).await;
+        info!("reloaded the config from {from}");
+        Ok(format!("reloaded {from}"))
+    }
+
+    async fn call(&mut self, request: Request, reply: oneshot::Sender<Result<Reply, String>>) {
+        let now = clock::now();
+        let zone = self.engine.planner.rules.zone;
+        let answer = match request {
+            Request::Status => Ok(Reply::Status(Box::new(self.status(now)))),
+            Request::Pause(seconds) => {
+                let until = seconds.map(|s| now + seconds_capped(s, 366 * 86_400));
+                self.input(Input::Pause(until)).await;
+                let until = self.engine.planner.state.limits.paused_until.unwrap_or(now);
+                Ok(Reply::Done(format!("paused until {}", when(&zone, until, now))))
+            }
+            Request::Resume => {
+                self.input(Input::Resume).await;
+                Ok(Reply::Done("resumed".to_owned()))
+            }
+            Request::Snooze(seconds) => {
+                let until = now + seconds_capped(seconds, 86_400);
+                self.input(Input::Snooze(until)).await;
+                Ok(Reply::Done(format!("snoozed until {}", when(&zone, until, now))))
+            }
+            Request::Reload => self.reload().await.map(Reply::Done),
+            Request::Log { area, severity, symptoms, note, at } => {
+                match read_log(&area, severity, &symptoms, &note, at, now) {
+                    Ok((area, severity, symptoms, note, at)) => {
+                        self.next_call += 1;
+                        let call = self.next_call;
+                        self.waiting_logs.insert(call, reply);
+                        self.writer.report(ReportJob {
+                            from: ReportFrom::Call(call),
+                            at,
+                            area,
+                            severity,
+                            symptoms,
+                            note,
+                            source: "cli",
+                            now,
+                        });
+                        return;
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+        };
+        let _ = reply.send(answer);
+    }
+
+    fn status(&self, now: DateTime<Utc>) -> Status {
+        let s = self.engine.status(now);
+        let zone = self.engine.planner.rules.zone;
+        let at = |t: Option<DateTime<Utc>>| t.map(|t| zone.rfc3339(t)).unwrap_or_default();
+        let server = self.engine.server();
+        Status {
+            state: s.state.to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            next_at: at(s.next.as_ref().map(|n| n.at)),
+            next_kind: s.next.as_ref().map(|n| n.kind.to_string()).unwrap_or_default(),
+            next_why: s.next.as_ref().map(|n| n.why.to_owned()).or(s.waiting.map(str::to_owned)).unwrap_or_default(),
+            paused_until: at(s.paused_until),
+            snoozed_until: at(s.snoozed_until),
+            next_wake: at(s.next_wake),
+            shown_today: s.shown_today,
+            max_per_day: s.max_per_day,
+            shown_last_hour: s.shown_last_hour,
+            max_per_hour: s.max_per_hour,
+            server: server.map(|s| s.label.clone()).unwrap_or_default(),
+            server_actions: server.is_some_and(|s| s.actions),
+            dnd: s.dnd,
+            away: s.away.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", "),
+            lock: self.session.lock.clone(),
+            idle: self.session.idle().to_owned(),
+            config_files: self.files.iter().map(|f| f.display().to_string()).collect(),
+            store: self.store_path.display().to_string(),
         }
     }
 
     /// Tells status bars when something they show changed.
-    async fn publish_status(&mut self, now: DateTime<Utc>) {
-        let status = self.status_cached(now);
+    async fn publish_status(&mut self) {
+        let status = self.status(clock::now());
         if self.last_status.as_ref() != Some(&status) {
             let emitted = self
                 .conn
@@ -373,5 +418,56 @@ impl Daemon {
             }
             self.last_status = Some(status);
         }
+    }
+}
+
+fn seconds_capped(seconds: u64, cap: i64) -> chrono::Duration {
+    chrono::Duration::seconds(i64::try_from(seconds).unwrap_or(i64::MAX).min(cap))
+}
+
+/// "14:30" today, "Wed 2026-12-02 14:30" on another day.
+fn when(zone: &crate::core::Zone, t: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    if zone.date(t) == zone.date(now) { zone.format(t, "%H:%M") } else { zone.format(t, "%a %Y-%m-%d %H:%M") }
+}
+
+type ReadLog = (Area, u8, Vec<Symptom>, Option<String>, DateTime<Utc>);
+
+/// A `Log` call's arguments, checked as the CLI checks them.
+fn read_log(
+    area: &str,
+    severity: u32,
+    symptoms: &[String],
+    note: &str,
+    at: i64,
+    now: DateTime<Utc>,
+) -> Result<ReadLog, String> {
+    let area: Area = area.parse()?;
+    let severity = u8::try_from(severity)
+        .ok()
+        .filter(|s| *s <= 10)
+        .ok_or_else(|| format!("severity must be from 0 to 10, got {severity}"))?;
+    let mut symptoms = symptoms.iter().map(|s| s.parse::<Symptom>()).collect::<Result<Vec<_>, _>>()?;
+    symptoms.sort();
+    symptoms.dedup();
+    let note = log::check_note(note)?;
+    let at = if at == 0 { now } else { log::check_at(DateTime::from_timestamp(at, 0), now)? };
+    Ok((area, severity, symptoms, note, at))
+}
+
+/// Opens the user's care link in their browser; never waits for it.
+fn open_link(link: &str) {
+    let spawned = tokio::process::Command::new("xdg-open")
+        .arg(link)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    match spawned {
+        Ok(mut child) => {
+            tokio::spawn(async move {
+                let _ = child.wait().await;
+            });
+        }
+        Err(e) => warn!("can't open {link} with xdg-open: {e}"),
     }
 }

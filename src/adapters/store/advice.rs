@@ -17,18 +17,20 @@ pub struct AdviceRow {
 }
 
 impl Store {
+    /// Records advice given as row `row` (numbered by the daemon's engine).
     pub fn record_advice(
         &self,
+        row: i64,
         at: DateTime<Utc>,
         f: &Finding,
         summary: &str,
         body: &str,
-    ) -> anyhow::Result<i64> {
+    ) -> anyhow::Result<()> {
         self.conn.execute(
-            "INSERT INTO care_advice (at, area, reason, report, why, summary, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![ts(at), f.area.as_str(), f.reason.as_str(), f.report, f.why, summary, body],
+            "INSERT INTO care_advice (id, at, area, reason, report, why, summary, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![row, ts(at), f.area.as_str(), f.reason.as_str(), f.report, f.why, summary, body],
         )?;
-        Ok(self.conn.last_insert_rowid())
+        Ok(())
     }
 
     /// Sets what the user said to a piece of advice; the first answer stands.

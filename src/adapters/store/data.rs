@@ -104,7 +104,7 @@ mod tests {
                 source: "cli",
             };
             store.log_discomfort(&r, day(d)).unwrap();
-            store.record_shown(day(d), Kind::Posture, None, "T", "B").unwrap();
+            store.record_shown(i64::from(d), day(d), Kind::Posture, None, "T", "B").unwrap();
         }
         let cut = day(3);
         assert_eq!(

@@ -2,8 +2,7 @@
 //! discomfort), then which area, how strong and any warning sign; and care advice with its
 //! buttons. Pure: it builds messages and reads answers.
 
-use crate::adapters::notify::{Message, Server, Urgency};
-use crate::config::describe;
+use super::message::{Message, Urgency};
 use crate::core::care::Finding;
 use crate::core::{Area, Outcome, Reminder, Symptom, advice};
 use std::time::Duration;
@@ -13,13 +12,24 @@ pub const CATEGORY: &str = "x-postured.reminder";
 /// Severity buttons and the 0–10 values they store (documented in the README).
 pub const SEVERITIES: [(&str, u8); 3] = [("Mild", 3), ("Moderate", 5), ("Severe", 8)];
 
-/// Where the conversation about one notification stands.
+/// Where the conversation about one reminder stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
     Reminder,
     Area,
     Severity(Area),
     Symptoms(Area, u8),
+}
+
+impl Stage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Reminder => "reminder",
+            Stage::Area => "area",
+            Stage::Severity(_) => "severity",
+            Stage::Symptoms(..) => "symptoms",
+        }
+    }
 }
 
 /// The two signs offered on a notification (three buttons at most); the full list is on the
@@ -83,11 +93,11 @@ fn actions(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs.iter().map(|(k, l)| ((*k).to_owned(), (*l).to_owned())).collect()
 }
 
-pub fn reminder(r: &Reminder, server: Option<&Server>, snooze: Duration, expire: Duration) -> Message {
-    let with_buttons = server.is_none_or(|s| s.actions);
+/// A reminder; `snooze` is how the snooze time reads ("15m").
+pub fn reminder(r: &Reminder, with_buttons: bool, snooze: &str, expire: Duration) -> Message {
     let mut body = r.body.clone();
     let actions = if with_buttons {
-        let snooze_label = format!("Snooze {}", describe(snooze));
+        let snooze_label = format!("Snooze {snooze}");
         vec![
             ("default".to_owned(), "Done".to_owned()),
             ("done".to_owned(), "Done".to_owned()),
@@ -105,11 +115,10 @@ pub fn reminder(r: &Reminder, server: Option<&Server>, snooze: Duration, expire:
         urgency: Urgency::Normal,
         expire,
         category: CATEGORY,
-        replaces: 0,
     }
 }
 
-pub fn ask_area(areas: &[Area], replaces: u32, expire: Duration) -> Message {
+pub fn ask_area(areas: &[Area], expire: Duration) -> Message {
     let pairs: Vec<(String, String)> =
         areas.iter().take(3).map(|a| (format!("area:{a}"), capitalise(a.words()))).collect();
     Message {
@@ -119,11 +128,10 @@ pub fn ask_area(areas: &[Area], replaces: u32, expire: Duration) -> Message {
         urgency: Urgency::Normal,
         expire,
         category: CATEGORY,
-        replaces,
     }
 }
 
-pub fn ask_severity(area: Area, replaces: u32, expire: Duration) -> Message {
+pub fn ask_severity(area: Area, expire: Duration) -> Message {
     let pairs: Vec<(String, String)> =
         SEVERITIES.iter().map(|(label, v)| (format!("severity:{v}"), format!("{label} ({v}/10)"))).collect();
     Message {
@@ -133,11 +141,10 @@ pub fn ask_severity(area: Area, replaces: u32, expire: Duration) -> Message {
         urgency: Urgency::Normal,
         expire,
         category: CATEGORY,
-        replaces,
     }
 }
 
-pub fn ask_symptoms(area: Area, severity: u8, replaces: u32, expire: Duration) -> Message {
+pub fn ask_symptoms(area: Area, severity: u8, expire: Duration) -> Message {
     let mut pairs: Vec<(String, String)> =
         SYMPTOM_BUTTONS.iter().map(|s| (format!("symptom:{s}"), capitalise(s.words()))).collect();
     pairs.push(("symptom:none".to_owned(), "None of these".to_owned()));
@@ -150,7 +157,6 @@ pub fn ask_symptoms(area: Area, severity: u8, replaces: u32, expire: Duration) -
         urgency: Urgency::Normal,
         expire,
         category: CATEGORY,
-        replaces,
     }
 }
 
@@ -179,11 +185,10 @@ pub fn care(f: &Finding, link: Option<&str>, expire: Duration) -> Message {
         // Critical notifications stay until the user closes them (0 = never expire).
         expire: if warning { Duration::ZERO } else { expire },
         category: CARE_CATEGORY,
-        replaces: 0,
     }
 }
 
-pub fn logged(area: Area, severity: u8, replaces: u32) -> Message {
+pub fn logged(area: Area, severity: u8) -> Message {
     Message {
         summary: "Logged".to_owned(),
         body: format!(
@@ -194,11 +199,10 @@ pub fn logged(area: Area, severity: u8, replaces: u32) -> Message {
         urgency: Urgency::Low,
         expire: Duration::from_secs(8),
         category: CATEGORY,
-        replaces,
     }
 }
 
-pub fn not_logged(error: &str, replaces: u32) -> Message {
+pub fn not_logged(error: &str) -> Message {
     Message {
         summary: "Could not save that report".to_owned(),
         body: format!("{error}\nTry again from a terminal: postured log --area AREA --severity 0-10"),
@@ -206,7 +210,6 @@ pub fn not_logged(error: &str, replaces: u32) -> Message {
         urgency: Urgency::Normal,
         expire: Duration::from_secs(30),
         category: CATEGORY,
-        replaces,
     }
 }
 
@@ -246,7 +249,7 @@ mod tests {
 
     #[test]
     fn a_reminder_has_three_buttons_and_a_default_click() {
-        let m = reminder(&r(), None, Duration::from_secs(900), Duration::from_secs(120));
+        let m = reminder(&r(), true, "15m", Duration::from_secs(120));
         let keys: Vec<&str> = m.actions.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(keys, ["default", "done", "snooze", "log"]);
         assert_eq!(m.actions[2].1, "Snooze 15m");
@@ -256,8 +259,7 @@ mod tests {
 
     #[test]
     fn without_actions_the_body_says_how_to_log_from_a_terminal() {
-        let server = Server { name: "plain".into(), actions: false, ..Default::default() };
-        let m = reminder(&r(), Some(&server), Duration::from_secs(900), Duration::from_secs(120));
+        let m = reminder(&r(), false, "15m", Duration::from_secs(120));
         assert!(m.actions.is_empty());
         assert!(m.body.ends_with("postured log --area neck --severity 5"), "{}", m.body);
     }
@@ -280,9 +282,8 @@ mod tests {
             [Area::Neck, Area::Wrists, Area::Chest]
         );
         assert_eq!(areas_to_offer(&[], &[]), [Area::Neck, Area::UpperBack, Area::Shoulders]);
-        let m = ask_area(&[Area::UpperBack], 7, Duration::from_secs(60));
+        let m = ask_area(&[Area::UpperBack], Duration::from_secs(60));
         assert_eq!(m.actions, [("area:upper-back".to_owned(), "Upper back".to_owned())]);
-        assert_eq!(m.replaces, 7);
     }
 
     #[test]

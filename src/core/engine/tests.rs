@@ -1,0 +1,417 @@
+//! The engine's decisions, one issue at a time, on a fake desktop: a notification server that
+//! numbers ids from 2 like dunst (and again from 2 after a restart), and a fake clock.
+
+use super::*;
+use crate::config::{self, Source};
+use chrono::TimeZone;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// A fake desktop around an engine: servers, what is on screen, what was stored.
+pub(super) struct Desk {
+    pub engine: Engine,
+    pub now: DateTime<Utc>,
+    /// The server running now (unique name) and its next id.
+    pub server: Option<(String, u32)>,
+    /// Per server, notification id → summary, as on screen.
+    pub screen: BTreeMap<(String, u32), String>,
+    /// Row → outcome, as stored.
+    pub outcomes: BTreeMap<i64, String>,
+    pub shown_rows: Vec<(i64, Reminder)>,
+    pub advice: BTreeMap<i64, (Finding, Option<String>)>,
+    pub reports: Vec<NewReport>,
+    pub next_report: i64,
+    pub effects: Vec<Effect>,
+    pub closes_after_action: bool,
+    servers_started: u32,
+}
+
+pub(super) fn settings(user: &str) -> Settings {
+    let source = Source { path: PathBuf::from("test.toml"), text: user.to_owned() };
+    let s = config::from_sources(Some(source), None, |_| Ok(None)).unwrap_or_else(|e| panic!("{e}"));
+    crate::daemon::engine_settings(&s)
+}
+
+pub(super) fn every_day(interval: &str, extra: &str) -> String {
+    let mut t = String::from("timezone = \"UTC\"\n[hours]\n");
+    for d in ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] {
+        t += &format!("{d} = [\"08:00-20:00\"]\n");
+    }
+    t + &format!(
+        "[reminders.posture]\ninterval = \"{interval}\"\ncooldown = \"0s\"\n\
+         [reminders.stretch]\nenabled = false\n[reminders.movement]\nenabled = false\n\
+         [limits]\nmin_gap = \"1m\"\nmax_per_hour = 60\nmax_per_day = 200\nquiet_hours = []\n\
+         [notifications]\nsnooze = \"15m\"\nexpire = \"2m\"\n{extra}"
+    )
+}
+
+impl Desk {
+    pub fn new(settings: Settings, now: DateTime<Utc>) -> Desk {
+        let engine = Engine::new(settings, PlannerState::default(), Vec::new(), (0, 0));
+        let mut d = Desk {
+            engine,
+            now,
+            server: None,
+            screen: BTreeMap::new(),
+            outcomes: BTreeMap::new(),
+            shown_rows: Vec::new(),
+            advice: BTreeMap::new(),
+            reports: Vec::new(),
+            next_report: 0,
+            effects: Vec::new(),
+            closes_after_action: false,
+            servers_started: 0,
+        };
+        d.start_server();
+        d
+    }
+
+    pub fn start_server(&mut self) {
+        self.servers_started += 1;
+        let name = format!(":1.{}", self.servers_started * 10);
+        self.server = Some((name.clone(), 2));
+        self.input(Input::ServerUp { name, label: "dunst 1.9.0".into(), actions: true, dnd: false });
+    }
+
+    pub fn stop_server(&mut self) {
+        if let Some((name, _)) = self.server.take() {
+            self.screen.retain(|(s, _), _| *s != name);
+            self.input(Input::ServerGone { name });
+        }
+    }
+
+    pub fn server_name(&self) -> String {
+        self.server.as_ref().map(|s| s.0.clone()).unwrap_or_default()
+    }
+
+    pub fn input(&mut self, input: Input) {
+        let mut queue = vec![input];
+        while !queue.is_empty() {
+            for i in std::mem::take(&mut queue) {
+                let effects = self.engine.handle(i, self.now);
+                for e in effects {
+                    self.effects.push(e.clone());
+                    if let Some(next) = self.execute(e) {
+                        queue.push(next);
+                    }
+                }
+            }
+        }
+    }
+
+    fn execute(&mut self, e: Effect) -> Option<Input> {
+        match e {
+            Effect::Show { note, server, replaces, message } => match &mut self.server {
+                Some((name, next)) if *name == server => {
+                    let id = match replaces {
+                        Some(id) if self.screen.contains_key(&(server.clone(), id)) => id,
+                        _ => {
+                            *next += 1;
+                            *next - 1
+                        }
+                    };
+                    self.screen.insert((server.clone(), id), message.summary);
+                    Some(Input::Shown { note, server, id })
+                }
+                _ => Some(Input::NotShown { note, error: "ServiceUnknown".into() }),
+            },
+            Effect::Close { server, id } => {
+                self.screen.remove(&(server, id));
+                None
+            }
+            Effect::Store(Record::Outcome { row, outcome, .. }) => {
+                self.outcomes.entry(row).or_insert(outcome.as_str().to_owned());
+                None
+            }
+            Effect::Store(Record::Shown { row, reminder, .. }) => {
+                assert!(!self.shown_rows.iter().any(|(r, _)| *r == row), "row {row} stored twice");
+                self.shown_rows.push((row, reminder));
+                None
+            }
+            Effect::Store(Record::Advice { row, finding, .. }) => {
+                self.advice.insert(row, (finding, None));
+                None
+            }
+            Effect::Store(Record::AdviceOutcome { row, outcome, .. }) => {
+                if let Some(a) = self.advice.get_mut(&row) {
+                    a.1.get_or_insert(outcome.to_owned());
+                }
+                None
+            }
+            Effect::StoreReport(r) => {
+                self.next_report += 1;
+                let report = Logged {
+                    id: self.next_report,
+                    at: r.at,
+                    logged_at: self.now,
+                    area: r.area,
+                    severity: r.severity,
+                    symptoms: r.symptoms.clone(),
+                };
+                self.reports.push(r);
+                Some(Input::ReportStored { from: ReportFrom::Notification, report })
+            }
+            _ => None,
+        }
+    }
+
+    /// Lets time pass to `until`, waking the engine wherever it asked to be woken.
+    pub fn run_until(&mut self, until: DateTime<Utc>) {
+        while let Some(wake) = self.engine.next_wake(self.now).filter(|w| *w <= until) {
+            self.now = wake;
+            self.input(Input::Tick);
+        }
+        self.now = until;
+        self.input(Input::Tick);
+    }
+
+    pub fn advance(&mut self, d: Duration) {
+        let until = self.now + d;
+        self.run_until(until);
+    }
+
+    /// The newest notification on screen on the current server.
+    pub fn top(&self) -> Option<(u32, String)> {
+        let name = self.server_name();
+        self.screen.iter().filter(|((s, _), _)| *s == name).map(|((_, id), t)| (*id, t.clone())).last()
+    }
+
+    /// Clicks `key` on notification `id` of the current server, as that server would.
+    pub fn click(&mut self, id: u32, key: &str) {
+        let server = self.server_name();
+        self.input(Input::Action { server: server.clone(), id, key: key.into() });
+        if self.closes_after_action && self.screen.remove(&(server.clone(), id)).is_some() {
+            self.input(Input::Closed { server, id, reason: 2 });
+        }
+    }
+
+    pub fn wait_for_reminder(&mut self) -> (u32, String) {
+        let deadline = self.now + Duration::days(2);
+        while self.top().is_none() {
+            let wake = self.engine.next_wake(self.now).expect("something to wait for");
+            assert!(wake < deadline, "no reminder within two days");
+            self.now = wake;
+            self.input(Input::Tick);
+        }
+        self.top().unwrap()
+    }
+
+    pub fn outcome(&self, row: i64) -> Option<&str> {
+        self.outcomes.get(&row).map(String::as_str)
+    }
+}
+
+pub(super) fn monday(h: u32, m: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 6, 1, h, m, 0).unwrap()
+}
+
+fn desk(interval: &str) -> Desk {
+    Desk::new(settings(&every_day(interval, "")), monday(8, 0))
+}
+
+#[test]
+fn item1_snooze_brings_the_same_suggestion_back_after_the_snooze_time() {
+    let mut d = desk("30m");
+    let (id, title) = d.wait_for_reminder();
+    assert_eq!(d.now, monday(8, 30));
+    d.click(id, "snooze");
+    assert_eq!(d.outcome(1), Some("snoozed"));
+    assert!(d.top().is_none(), "the snoozed reminder is closed");
+    let s = d.engine.status(d.now);
+    assert_eq!((s.state, s.snoozed_until), ("snoozed", Some(monday(8, 45))));
+    assert_eq!(s.next.as_ref().map(|n| (n.at, n.why)), Some((monday(8, 45), "snoozed")));
+    let (_, again) = d.wait_for_reminder();
+    assert_eq!(d.now, monday(8, 45), "back after the snooze, not the interval");
+    assert_eq!(again, title, "the same suggestion");
+    assert_eq!(d.shown_rows[1].1.body, d.shown_rows[0].1.body);
+    assert_eq!(d.engine.status(d.now).state, "active");
+}
+
+#[test]
+fn item2_a_reminder_due_mid_conversation_waits_for_the_answer() {
+    let mut d = desk("1m");
+    let (id, _) = d.wait_for_reminder();
+    d.click(id, "log");
+    let (area_id, question) = d.top().unwrap();
+    assert_eq!(question, "Where is the discomfort?");
+    assert_ne!(area_id, id, "the next step is a new notification");
+    // Well past the next reminder's time: the question stays.
+    d.advance(Duration::seconds(100));
+    assert_eq!(d.top().unwrap().1, "Where is the discomfort?");
+    assert_eq!(d.engine.status(d.now).next.map(|n| n.why), Some("conversation"));
+    d.click(area_id, "area:neck");
+    let (sev, q) = d.top().unwrap();
+    assert_eq!(q, "How strong is the neck discomfort?");
+    d.click(sev, "severity:5");
+    let (sym, _) = d.top().unwrap();
+    d.click(sym, "symptom:none");
+    assert_eq!(d.reports.len(), 1);
+    assert_eq!((d.reports[0].area, d.reports[0].severity), (Area::Neck, 5));
+    assert_eq!(d.outcome(1), Some("logged"));
+    assert!(d.screen.values().any(|t| t == "Logged"), "{:?}", d.screen);
+    // The held reminder comes right after, once.
+    assert_eq!(d.shown_rows.len(), 2);
+    assert_eq!(d.top().unwrap().1, d.shown_rows[1].1.title);
+}
+
+#[test]
+fn item12_a_server_that_closes_after_an_action_does_not_end_the_conversation() {
+    let mut d = desk("30m");
+    d.closes_after_action = true;
+    let (id, _) = d.wait_for_reminder();
+    d.click(id, "log");
+    let (a, q) = d.top().expect("the question stays");
+    assert_eq!(q, "Where is the discomfort?");
+    d.click(a, "area:shoulders");
+    let (s, _) = d.top().unwrap();
+    d.click(s, "severity:3");
+    let (y, _) = d.top().unwrap();
+    d.click(y, "symptom:none");
+    assert_eq!(d.reports.len(), 1);
+    assert_eq!(d.outcome(1), Some("logged"));
+}
+
+#[test]
+fn item3_shutdown_closes_reminders_and_leaves_warning_advice() {
+    let mut d = desk("30m");
+    d.wait_for_reminder();
+    d.input(Input::Shutdown);
+    assert!(d.screen.is_empty(), "{:?}", d.screen);
+    assert_eq!(d.outcome(1), Some("shutdown"));
+}
+
+#[test]
+fn item3_a_notification_left_by_a_killed_run_is_closed_by_the_next() {
+    let mut d = desk("30m");
+    d.wait_for_reminder();
+    let state = d.engine.planner.state.clone();
+    assert_eq!(state.on_screen.len(), 1, "saved for the next run");
+    // A new run on the saved state, with the same server still running.
+    let mut next = Engine::new(d.engine.settings().clone(), state, Vec::new(), (1, 0));
+    let effects = next.handle(
+        Input::ServerUp { name: d.server_name(), label: "dunst".into(), actions: true, dnd: false },
+        d.now,
+    );
+    assert!(effects.contains(&Effect::Close { server: d.server_name(), id: 2 }), "{effects:?}");
+    assert!(effects.iter().any(|e| matches!(e, Effect::Store(Record::Outcome { row: 1, outcome: Outcome::Shutdown, .. }))));
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Show { .. })), "no second reminder at once");
+}
+
+#[test]
+fn item4_ids_are_per_server_and_a_restart_does_not_mix_them_up() {
+    let mut d = desk("30m");
+    let (id, _) = d.wait_for_reminder();
+    assert_eq!(id, 2);
+    d.stop_server();
+    assert_eq!(d.outcome(1), Some("lost"));
+    d.start_server();
+    let (id2, _) = d.wait_for_reminder();
+    assert_eq!(id2, 2, "the new server reuses the id");
+    // A click from the old server's name (or a forger) is not accepted.
+    d.input(Input::Action { server: ":1.10".into(), id: 2, key: "done".into() });
+    assert_eq!(d.outcome(2), None);
+    d.click(2, "done");
+    assert_eq!(d.outcome(2), Some("done"));
+}
+
+#[test]
+fn item5_reminders_nobody_saw_are_not_counted() {
+    let mut d = desk("30m");
+    d.stop_server();
+    d.advance(Duration::hours(3));
+    let s = d.engine.status(d.now);
+    assert_eq!(s.shown_today, 0);
+    assert!(d.shown_rows.is_empty());
+    assert_eq!(s.next.map(|n| n.why), Some("no_server"));
+    d.start_server();
+    assert_eq!(d.shown_rows.len(), 1, "one reminder when a server is back, not a pile");
+    assert_eq!(d.engine.status(d.now).shown_today, 1);
+}
+
+#[test]
+fn item5_a_lost_reminder_does_not_feed_back_off() {
+    let text = every_day("30m", "").replace("max_per_day = 200\n", "max_per_day = 200\nback_off_after = 1\n");
+    let mut d = Desk::new(settings(&text), monday(8, 0));
+    d.wait_for_reminder();
+    d.stop_server();
+    d.start_server();
+    assert_eq!(d.engine.planner.state.ignored_in_a_row, 0);
+    assert_eq!(d.engine.planner.state.back_off_until, None);
+}
+
+#[test]
+fn item6_reload_replans_with_a_shorter_interval_and_a_raised_cap() {
+    let mut d = desk("30m");
+    d.advance(Duration::minutes(1));
+    assert_eq!(d.engine.status(d.now).next.map(|n| n.at), Some(monday(8, 30)));
+    d.input(Input::Settings(Box::new(settings(&every_day("5m", "")))));
+    assert_eq!(d.engine.status(d.now).next.map(|n| n.at), Some(monday(8, 5)));
+
+    let capped = every_day("5m", "").replace("max_per_hour = 60", "max_per_hour = 1");
+    let mut d = Desk::new(settings(&capped), monday(8, 0));
+    let (id, _) = d.wait_for_reminder();
+    d.click(id, "done");
+    d.advance(Duration::minutes(6));
+    assert_eq!(d.engine.status(d.now).next.map(|n| n.why), Some("hourly_cap"));
+    d.input(Input::Settings(Box::new(settings(&every_day("5m", "")))));
+    assert_eq!(d.shown_rows.len(), 2, "the raised cap lets it out at once");
+}
+
+#[test]
+fn item7_dnd_is_an_input_and_shows_in_status_at_once() {
+    let mut d = desk("30m");
+    d.input(Input::Dnd(true));
+    assert_eq!(d.engine.status(d.now).state, "dnd");
+    d.input(Input::Dnd(false));
+    assert_eq!(d.engine.status(d.now).state, "active");
+}
+
+#[test]
+fn item8_status_while_paused_says_when_it_really_comes() {
+    let mut d = desk("30m");
+    d.input(Input::Pause(Some(monday(10, 0))));
+    let s = d.engine.status(d.now);
+    assert_eq!(s.state, "paused");
+    let next = s.next.unwrap();
+    assert!(next.at >= monday(10, 0), "{next:?}");
+    assert_eq!(next.why, "paused");
+}
+
+#[test]
+fn item9_actions_from_another_sender_change_nothing() {
+    let mut d = desk("30m");
+    let (id, _) = d.wait_for_reminder();
+    d.input(Input::Action { server: ":1.999".into(), id, key: "done".into() });
+    d.input(Input::Closed { server: ":1.999".into(), id, reason: 2 });
+    assert_eq!(d.outcome(1), None);
+    assert!(d.top().is_some());
+}
+
+#[test]
+fn item10_care_is_assessed_on_reports_and_day_changes_only() {
+    let mut d = desk("30m");
+    d.advance(Duration::minutes(1));
+    let before = d.engine.assessed_on;
+    d.input(Input::Dnd(true));
+    assert_eq!(d.engine.assessed_on, before);
+}
+
+#[test]
+fn warning_sign_advice_is_never_held_and_comes_back_after_a_lost_server() {
+    let mut d = desk("30m");
+    d.input(Input::Pause(Some(monday(18, 0))));
+    d.input(Input::Dnd(true));
+    let report = Logged {
+        id: 1,
+        at: d.now,
+        logged_at: d.now,
+        area: Area::Neck,
+        severity: 4,
+        symptoms: vec![Symptom::Weakness],
+    };
+    d.input(Input::ReportStored { from: ReportFrom::Call(1), report });
+    assert_eq!(d.advice.len(), 1, "shown at once through pause and dnd");
+    d.stop_server();
+    d.start_server();
+    assert_eq!(d.advice.len(), 2, "shown again on the new server");
+}

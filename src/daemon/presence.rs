@@ -1,0 +1,80 @@
+//! Session signals (lock, sleep, idle, screen saver) turned into the engine's presence inputs;
+//! the idle watches themselves are re-armed here, as the adapter's protocol needs.
+
+use super::Daemon;
+use crate::adapters::clock;
+use crate::adapters::session::{MUTTER, SCREENSAVER, SessionEvent, Watch};
+use crate::core::Away;
+use crate::core::engine::Input;
+use tracing::{info, warn};
+
+impl Daemon {
+    /// Says once, at start, what the desktop lets us see.
+    pub(super) fn log_session(&self) {
+        let s = &self.session;
+        if s.lock.starts_with("logind") {
+            info!("lock and sleep: {}", s.lock);
+        } else {
+            warn!("lock and sleep: {}; reminders keep to plain schedules while locked", s.lock);
+        }
+        if s.idle().starts_with("not available") {
+            warn!("idle: {}; time away from the keyboard is not noticed", s.idle());
+        } else {
+            info!("idle: {}", s.idle());
+        }
+    }
+
+    pub(super) async fn on_session(&mut self, event: SessionEvent) {
+        let now = clock::now();
+        let away = |cause| Input::Away { cause, since: now };
+        let input = match event {
+            SessionEvent::Locked(true) => away(Away::Locked),
+            SessionEvent::Locked(false) => Input::Back { cause: Away::Locked },
+            SessionEvent::Sleep(true) => {
+                info!("going to sleep");
+                away(Away::Asleep)
+            }
+            SessionEvent::Sleep(false) => {
+                info!("woke up; planning again");
+                Input::Back { cause: Away::Asleep }
+            }
+            SessionEvent::ScreenSaver(true) => away(Away::ScreenSaver),
+            SessionEvent::ScreenSaver(false) => Input::Back { cause: Away::ScreenSaver },
+            SessionEvent::WatchFired(id) => match self.session.fired(id).await {
+                Watch::Idle => {
+                    // The watch fires after the threshold without input: idleness began then.
+                    let threshold = chrono::Duration::from_std(self.session.threshold()).unwrap_or_default();
+                    Input::Away { cause: Away::Idle, since: now - threshold }
+                }
+                Watch::Active => Input::Back { cause: Away::Idle },
+                Watch::Other => return,
+            },
+            SessionEvent::Service(name, up) => {
+                let before = self.session.idle();
+                let mut input = None;
+                if name == MUTTER {
+                    if up {
+                        self.session.mutter_up = true;
+                        self.session.arm_idle().await;
+                    } else {
+                        self.session.mutter_gone();
+                        input = Some(Input::Back { cause: Away::Idle });
+                    }
+                } else if name == SCREENSAVER {
+                    self.session.screensaver_up = up;
+                    if !up {
+                        input = Some(Input::Back { cause: Away::ScreenSaver });
+                    }
+                }
+                if self.session.idle() != before {
+                    info!("idle: now {}", self.session.idle());
+                }
+                match input {
+                    Some(i) => i,
+                    None => return,
+                }
+            }
+        };
+        self.input(input).await;
+    }
+}
