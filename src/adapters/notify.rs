@@ -109,7 +109,11 @@ impl Notifier {
     /// A proxy to one server by its unique name, so a call never reaches its successor.
     async fn to(&self, unique: &str) -> zbus::Result<NotificationsProxy<'static>> {
         let name = zbus::names::BusName::try_from(unique.to_owned())?;
-        NotificationsProxy::builder(&self.conn).destination(name).cache_properties(CacheProperties::No).build().await
+        NotificationsProxy::builder(&self.conn)
+            .destination(name)
+            .cache_properties(CacheProperties::No)
+            .build()
+            .await
     }
 
     /// The server that owns the well-known name now, and what it can do.

@@ -386,7 +386,12 @@ impl Daemon {
             version: env!("CARGO_PKG_VERSION").to_owned(),
             next_at: at(s.next.as_ref().map(|n| n.at)),
             next_kind: s.next.as_ref().map(|n| n.kind.to_string()).unwrap_or_default(),
-            next_why: s.next.as_ref().map(|n| n.why.to_owned()).or(s.waiting.map(str::to_owned)).unwrap_or_default(),
+            next_why: s
+                .next
+                .as_ref()
+                .map(|n| n.why.to_owned())
+                .or(s.waiting.map(str::to_owned))
+                .unwrap_or_default(),
             paused_until: at(s.paused_until),
             snoozed_until: at(s.snoozed_until),
             next_wake: at(s.next_wake),

@@ -39,13 +39,11 @@ impl Writer {
     /// Starts the thread; stored reports come back on `inputs`.
     pub fn start(store: Store, inputs: UnboundedSender<Input>) -> std::io::Result<Writer> {
         let (jobs, rx) = mpsc::channel();
-        let thread = std::thread::Builder::new()
-            .name("store".into())
-            .spawn(move || {
-                for job in rx {
-                    run(&store, job, &inputs);
-                }
-            })?;
+        let thread = std::thread::Builder::new().name("store".into()).spawn(move || {
+            for job in rx {
+                run(&store, job, &inputs);
+            }
+        })?;
         Ok(Writer { jobs, thread: Some(thread) })
     }
 
@@ -117,14 +115,21 @@ fn run(store: &Store, job: Job, inputs: &UnboundedSender<Input>) {
 
 fn write(store: &Store, r: &Record) -> anyhow::Result<()> {
     match r {
-        Record::Shown { row, reminder, body } => {
-            store.record_shown(*row, reminder.at, reminder.kind, reminder.entry.as_deref(), &reminder.title, body)
-        }
+        Record::Shown { row, reminder, body } => store.record_shown(
+            *row,
+            reminder.at,
+            reminder.kind,
+            reminder.entry.as_deref(),
+            &reminder.title,
+            body,
+        ),
         Record::Outcome { row, outcome, at } => store.record_outcome(*row, outcome.as_str(), *at).map(|_| ()),
         Record::Advice { row, at, finding, summary, body } => {
             store.record_advice(*row, *at, finding, summary, body)
         }
-        Record::AdviceOutcome { row, outcome, at } => store.record_advice_outcome(*row, outcome, *at).map(|_| ()),
+        Record::AdviceOutcome { row, outcome, at } => {
+            store.record_advice_outcome(*row, outcome, *at).map(|_| ())
+        }
         Record::NaturalBreak { kind, from, to, causes } => {
             store.record_natural_break(*kind, *from, *to, causes).map(|_| ())
         }

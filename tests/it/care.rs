@@ -120,12 +120,12 @@ fn logging_from_the_buttons_with_tingling_gets_a_warning_and_booked_quiets_that_
     let (desktop, home, _daemon) = setup(&fast_config("2s", "1h"));
     let first = desktop.wait_for(1, WAIT)[0].clone();
     desktop.click(first.id, "log");
-    desktop.wait_for(2, WAIT);
-    desktop.click(first.id, "area:neck");
-    desktop.wait_for(3, WAIT);
-    desktop.click(first.id, "severity:8");
-    desktop.wait_for(4, WAIT);
-    desktop.click(first.id, "symptom:tingling");
+    let area = desktop.wait_for(2, WAIT)[1].clone();
+    desktop.click(area.id, "area:neck");
+    let severity = desktop.wait_for(3, WAIT)[2].clone();
+    desktop.click(severity.id, "severity:8");
+    let signs = desktop.wait_for(4, WAIT)[3].clone();
+    desktop.click(signs.id, "symptom:tingling");
     let warning = wait_until("warning advice", || {
         care_notes(&desktop).into_iter().find(|n| n.summary == "Please contact a doctor today")
     });

@@ -180,6 +180,7 @@ fn the_screen_saver_counts_as_time_away_where_there_is_no_mutter() {
     std::thread::sleep(Duration::from_millis(1200));
     standins.set_screensaver(false);
     daemon.wait_log("a natural break; restarted the posture timers", WAIT);
+    wait_until("the natural break stored", || (!natural_breaks(&home).is_empty()).then_some(()));
     assert_eq!(natural_breaks(&home), [("posture".to_owned(), "screensaver".to_owned())]);
     assert!(desktop.notifications().is_empty(), "{:?}", desktop.notifications());
 }

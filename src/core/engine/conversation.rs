@@ -108,14 +108,7 @@ pub fn reminder(r: &Reminder, with_buttons: bool, snooze: &str, expire: Duration
         body.push_str("\nSore somewhere? Log it from a terminal: postured log --area neck --severity 5");
         Vec::new()
     };
-    Message {
-        summary: r.title.clone(),
-        body,
-        actions,
-        urgency: Urgency::Normal,
-        expire,
-        category: CATEGORY,
-    }
+    Message { summary: r.title.clone(), body, actions, urgency: Urgency::Normal, expire, category: CATEGORY }
 }
 
 pub fn ask_area(areas: &[Area], expire: Duration) -> Message {

@@ -25,8 +25,8 @@ use super::{Area, Kind, Symptom, advice};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use conversation::{Answer, Stage};
 use message::Message;
-use screen::{Note, Screen, What};
 pub use screen::Leftover;
+use screen::{Note, Screen, What};
 pub use simulate::{Planned, simulate};
 pub use status::{EngineStatus, Next};
 
@@ -178,34 +178,11 @@ pub enum Effect {
 /// A row for the store; the engine numbers rows itself so effects need no answer.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Record {
-    Shown {
-        row: i64,
-        reminder: Reminder,
-        body: String,
-    },
-    Outcome {
-        row: i64,
-        outcome: Outcome,
-        at: DateTime<Utc>,
-    },
-    Advice {
-        row: i64,
-        at: DateTime<Utc>,
-        finding: Finding,
-        summary: String,
-        body: String,
-    },
-    AdviceOutcome {
-        row: i64,
-        outcome: &'static str,
-        at: DateTime<Utc>,
-    },
-    NaturalBreak {
-        kind: Kind,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        causes: String,
-    },
+    Shown { row: i64, reminder: Reminder, body: String },
+    Outcome { row: i64, outcome: Outcome, at: DateTime<Utc> },
+    Advice { row: i64, at: DateTime<Utc>, finding: Finding, summary: String, body: String },
+    AdviceOutcome { row: i64, outcome: &'static str, at: DateTime<Utc> },
+    NaturalBreak { kind: Kind, from: DateTime<Utc>, to: DateTime<Utc>, causes: String },
     State(Box<PlannerState>),
 }
 
@@ -398,9 +375,8 @@ impl Engine {
 
     fn show(&mut self, what: What, message: Message, replaces: Option<u32>, now: DateTime<Utc>) -> bool {
         let Some(server) = self.server.clone() else { return false };
-        let expires_at = (!message.expire.is_zero()).then(|| {
-            now + Duration::from_std(message.expire).unwrap_or(Duration::MAX / 4) + EXPIRY_GRACE
-        });
+        let expires_at = (!message.expire.is_zero())
+            .then(|| now + Duration::from_std(message.expire).unwrap_or(Duration::MAX / 4) + EXPIRY_GRACE);
         let note = self.screen.add(server.name.clone(), what, expires_at);
         self.effects.push(Effect::Show { note, server: server.name, replaces, message });
         true
@@ -432,7 +408,8 @@ impl Engine {
             self.close(&note);
             match note.what {
                 What::Reminder { row, stage, .. } => {
-                    let outcome = if stage == Stage::Reminder { Outcome::Expired } else { Outcome::Abandoned };
+                    let outcome =
+                        if stage == Stage::Reminder { Outcome::Expired } else { Outcome::Abandoned };
                     self.reminder_outcome(row, outcome, stage == Stage::Reminder, now);
                 }
                 What::Care { row, .. } => {
@@ -520,7 +497,15 @@ impl Engine {
             What::Care { row, finding, summary, body } => {
                 self.planner.state.care.gave(&finding, now);
                 let what = if finding.reason.is_warning() { "warning-sign" } else { "routine" };
-                self.say(false, format!("care advice ({what}, {}) for {}: {}", finding.reason.as_str(), finding.area, finding.why));
+                self.say(
+                    false,
+                    format!(
+                        "care advice ({what}, {}) for {}: {}",
+                        finding.reason.as_str(),
+                        finding.area,
+                        finding.why
+                    ),
+                );
                 self.record(Record::Advice { row, at: now, finding, summary, body });
             }
             _ => {}
@@ -530,7 +515,10 @@ impl Engine {
     fn not_shown(&mut self, key: u64, error: &str, now: DateTime<Utc>) {
         let Some(note) = self.screen.remove(key) else { return };
         if self.retry_at.is_none() {
-            self.say(true, format!("can't show a notification ({error}); trying again when the server takes one"));
+            self.say(
+                true,
+                format!("can't show a notification ({error}); trying again when the server takes one"),
+            );
         }
         self.retry_at = Some(now + self.retry_delay);
         self.retry_delay = (self.retry_delay * 2).min(RETRY_MAX);
@@ -730,9 +718,10 @@ impl Engine {
         let Some(note) = self.screen.take(server, id) else { return };
         match note.what {
             What::Reminder { row, stage: Stage::Reminder, .. } => {
-                if let Some(outcome) = conversation::closed_outcome(reason) {
-                    self.reminder_outcome(row, outcome, true, now);
-                }
+                // We stop tracking what we close ourselves, so a "closed by a call" here was
+                // another client's doing.
+                let outcome = conversation::closed_outcome(reason).unwrap_or(Outcome::Dismissed);
+                self.reminder_outcome(row, outcome, true, now);
             }
             What::Reminder { row, .. } => {
                 // Mid-way through logging: the reminder was seen, the report abandoned.
@@ -757,7 +746,10 @@ impl Engine {
         let rested = self.planner.away(from, now);
         let minutes = (now - from).num_seconds() as f64 / 60.0;
         if rested.is_empty() {
-            self.say(false, format!("back after {minutes:.1} min ({}): too short for a break", absence.causes()));
+            self.say(
+                false,
+                format!("back after {minutes:.1} min ({}): too short for a break", absence.causes()),
+            );
             return;
         }
         for kind in &rested {
@@ -776,6 +768,8 @@ impl Engine {
 
     fn report_stored(&mut self, from: ReportFrom, report: Logged, now: DateTime<Utc>) {
         let (id, area, severity) = (report.id, report.area, report.severity);
+        let source = if from == ReportFrom::Notification { "notification" } else { "cli" };
+        self.say(false, format!("logged {area} discomfort {severity}/10 from {source} (report {id})"));
         self.reports.retain(|r| r.id != id);
         self.reports.push(report);
         self.assess(now);

@@ -33,7 +33,8 @@ pub fn simulate(engine: &mut Engine, from: DateTime<Utc>, span: Duration) -> Vec
     let mut out = Vec::new();
     let mut next_id = 1u32;
     let mut now = from;
-    let mut queue = vec![Input::ServerUp { name: SERVER.into(), label: "plan".into(), actions: true, dnd: false }];
+    let mut queue =
+        vec![Input::ServerUp { name: SERVER.into(), label: "plan".into(), actions: true, dnd: false }];
     loop {
         while !queue.is_empty() {
             for input in std::mem::take(&mut queue) {
@@ -47,7 +48,9 @@ pub fn simulate(engine: &mut Engine, from: DateTime<Utc>, span: Duration) -> Vec
                             queue.push(Input::Action { server: SERVER.into(), id, key: "default".into() });
                             let _ = message;
                         }
-                        Effect::Store(super::Record::Shown { reminder, .. }) => out.push(Planned::Reminder(reminder)),
+                        Effect::Store(super::Record::Shown { reminder, .. }) => {
+                            out.push(Planned::Reminder(reminder))
+                        }
                         Effect::Store(super::Record::Advice { at, finding, summary, body, .. }) => {
                             out.push(Planned::Care { at, finding, title: summary, body });
                         }

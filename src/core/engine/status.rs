@@ -105,8 +105,13 @@ impl Engine {
         let mut p = self.planner.clone();
         let conditions = crate::core::Conditions { dnd: self.dnd, ..Default::default() };
         let snoozed = p.state.snoozed.as_ref().map(|r| r.kind);
-        let mut holds: Vec<(Kind, HoldReason)> =
-            p.state.held.iter().filter(|(k, _)| p.state.due.get(k).is_some_and(|t| *t > now)).map(|(k, r)| (*k, *r)).collect();
+        let mut holds: Vec<(Kind, HoldReason)> = p
+            .state
+            .held
+            .iter()
+            .filter(|(k, _)| p.state.due.get(k).is_some_and(|t| *t > now))
+            .map(|(k, r)| (*k, *r))
+            .collect();
         let end = now + LOOK_AHEAD;
         let mut at = now;
         for _ in 0..5000 {

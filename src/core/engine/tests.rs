@@ -293,7 +293,11 @@ fn item3_a_notification_left_by_a_killed_run_is_closed_by_the_next() {
         d.now,
     );
     assert!(effects.contains(&Effect::Close { server: d.server_name(), id: 2 }), "{effects:?}");
-    assert!(effects.iter().any(|e| matches!(e, Effect::Store(Record::Outcome { row: 1, outcome: Outcome::Shutdown, .. }))));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Store(Record::Outcome { row: 1, outcome: Outcome::Shutdown, .. })))
+    );
     assert!(!effects.iter().any(|e| matches!(e, Effect::Show { .. })), "no second reminder at once");
 }
 
