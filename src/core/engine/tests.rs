@@ -173,7 +173,7 @@ impl Desk {
     /// The newest notification on screen on the current server.
     pub fn top(&self) -> Option<(u32, String)> {
         let name = self.server_name();
-        self.screen.iter().filter(|((s, _), _)| *s == name).map(|((_, id), t)| (*id, t.clone())).last()
+        self.screen.iter().filter(|((s, _), _)| *s == name).map(|((_, id), t)| (*id, t.clone())).next_back()
     }
 
     /// Clicks `key` on notification `id` of the current server, as that server would.
