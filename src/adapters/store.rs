@@ -7,7 +7,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, TransactionBehavior, params};
 use std::fs::{DirBuilder, OpenOptions};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -16,6 +16,7 @@ mod damage;
 mod data;
 mod discomfort;
 mod planner_state;
+mod private;
 
 pub use advice::AdviceRow;
 pub use data::Counts;
@@ -151,14 +152,14 @@ pub(crate) fn parse_ts(s: &str) -> rusqlite::Result<DateTime<Utc>> {
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
 }
 
-/// The state folder, created private (0700) if it is missing.
+/// The state folder, created private (0700) if it is missing, made private if it was not.
 fn ensure_dir(dir: &Path) -> anyhow::Result<()> {
     DirBuilder::new()
         .recursive(true)
         .mode(0o700)
         .create(dir)
         .with_context(|| format!("can't create the state folder {}", dir.display()))?;
-    Ok(())
+    private::secure_folder(dir)
 }
 
 impl Store {
@@ -193,6 +194,7 @@ impl Store {
     }
 
     fn open_file(path: &Path) -> anyhow::Result<Store> {
+        private::refuse_foreign_files(path)?;
         // Create the file with its final permissions before SQLite opens it.
         OpenOptions::new()
             .create(true)
@@ -204,12 +206,8 @@ impl Store {
             Store::connect(path).with_context(|| format!("can't open the database {}", path.display()))?;
         let mut store = Store { conn, path: path.to_owned() };
         store.migrate()?;
-        for suffix in ["-wal", "-shm"] {
-            let side = PathBuf::from(format!("{}{suffix}", store.path.display()));
-            if side.exists() {
-                std::fs::set_permissions(&side, std::fs::Permissions::from_mode(0o600))?;
-            }
-        }
+        // SQLite may have made the `-wal` and `-shm` just now.
+        private::tighten_files(path)?;
         Ok(store)
     }
 
@@ -219,6 +217,8 @@ impl Store {
         // what may be a damaged database we are about to keep aside.
         conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
         conn.busy_timeout(Duration::from_secs(5))?;
+        // Before anything is written: SQLite copies the database's mode to a new `-wal`.
+        private::tighten_files(path)?;
         // WAL lets `postured log` write while the daemon reads; FULL makes every commit durable
         // before we tell the user it was logged.
         conn.pragma_update(None, "journal_mode", "WAL")?;
