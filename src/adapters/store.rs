@@ -15,6 +15,7 @@ mod advice;
 mod damage;
 mod data;
 mod discomfort;
+mod identity;
 mod planner_state;
 mod private;
 
@@ -203,29 +204,32 @@ impl Store {
             .open(path)
             .with_context(|| format!("can't open {} for writing", path.display()))?;
         let conn =
-            Store::connect(path).with_context(|| format!("can't open the database {}", path.display()))?;
+            Connection::open(path).with_context(|| format!("can't open the database {}", path.display()))?;
+        // Until it passes quick_check, closing must not checkpoint into (or delete the `-wal` of)
+        // what may be a damaged database we are about to keep aside.
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
+        conn.busy_timeout(Duration::from_secs(5))?;
+        // Both before anything is written: another program's database stays as it is, and SQLite
+        // copies the database's mode to a `-wal` it creates.
+        identity::refuse_foreign(&conn, path)?;
+        private::tighten_files(path)?;
+        Store::prepare(&conn).with_context(|| format!("can't open the database {}", path.display()))?;
         let mut store = Store { conn, path: path.to_owned() };
         store.migrate()?;
+        identity::claim(&store.conn)?;
         // SQLite may have made the `-wal` and `-shm` just now.
         private::tighten_files(path)?;
         Ok(store)
     }
 
-    fn connect(path: &Path) -> anyhow::Result<Connection> {
-        let conn = Connection::open(path)?;
-        // Until it passes quick_check, closing must not checkpoint into (or delete the `-wal` of)
-        // what may be a damaged database we are about to keep aside.
-        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
-        conn.busy_timeout(Duration::from_secs(5))?;
-        // Before anything is written: SQLite copies the database's mode to a new `-wal`.
-        private::tighten_files(path)?;
+    fn prepare(conn: &Connection) -> anyhow::Result<()> {
         // WAL lets `postured log` write while the daemon reads; FULL makes every commit durable
         // before we tell the user it was logged.
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
-        damage::quick_check(&conn)?;
+        damage::quick_check(conn)?;
         conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, false)?;
-        Ok(conn)
+        Ok(())
     }
 
     pub fn path(&self) -> &Path {
