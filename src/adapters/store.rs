@@ -18,9 +18,10 @@ mod discomfort;
 mod identity;
 mod planner_state;
 mod private;
+mod wipe;
 
 pub use advice::AdviceRow;
-pub use data::Counts;
+pub use data::{Counts, Forgotten};
 pub use discomfort::{NewReport, Report};
 
 /// Each entry moves the schema one version up; `PRAGMA user_version` says how many ran.
@@ -100,6 +101,11 @@ const MIGRATIONS: &[&str] = &[
         saved_at TEXT NOT NULL,
         rejected_at TEXT NOT NULL,
         why TEXT NOT NULL
+    );",
+    // 6: `forget` deleted text that is still in the files, for the next open to wipe.
+    "CREATE TABLE wipe_pending (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        since TEXT NOT NULL
     );",
 ];
 
@@ -217,6 +223,7 @@ impl Store {
         let mut store = Store { conn, path: path.to_owned() };
         store.migrate()?;
         identity::claim(&store.conn)?;
+        store.finish_pending_wipe()?;
         // SQLite may have made the `-wal` and `-shm` just now.
         private::tighten_files(path)?;
         Ok(store)
