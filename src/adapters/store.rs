@@ -94,16 +94,16 @@ const MIGRATIONS: &[&str] = &[
     DROP TABLE discomfort;
     ALTER TABLE discomfort_v4 RENAME TO discomfort;
     CREATE INDEX discomfort_at ON discomfort (at);",
-    // 5: planner state that could not be read is kept here rather than dropped.
+    // 5: planner state that could not be read, kept rather than dropped; and a mark that text
+    // `forget` deleted is still in the files, for the next open to wipe.
     "CREATE TABLE planner_state_rejected (
         id INTEGER PRIMARY KEY,
         json TEXT NOT NULL,
         saved_at TEXT NOT NULL,
         rejected_at TEXT NOT NULL,
         why TEXT NOT NULL
-    );",
-    // 6: `forget` deleted text that is still in the files, for the next open to wipe.
-    "CREATE TABLE wipe_pending (
+    );
+    CREATE TABLE wipe_pending (
         id INTEGER PRIMARY KEY CHECK (id = 1),
         since TEXT NOT NULL
     );",

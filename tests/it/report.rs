@@ -222,7 +222,7 @@ fn export_has_every_report_reminder_and_advice_with_notes_and_answers() {
     let doc: Value = serde_json::from_str(&ok(&home, &["export"])).unwrap();
     assert_eq!(doc["format"], "postured-export");
     assert_eq!(doc["format_version"], 1);
-    assert_eq!(doc["schema_version"], 4);
+    assert_eq!(doc["schema_version"], 5);
     assert_eq!(doc["natural_breaks"], serde_json::json!([]));
     assert!(doc["exported_at"].as_str().unwrap().starts_with(&day(0).to_string()));
     let reports = doc["reports"].as_array().unwrap();
