@@ -2,51 +2,74 @@
 //! its well-known name also makes the daemon single-instance. Calls are handed to the daemon's
 //! loop over a channel, so all state stays in one task.
 
+use serde::Deserialize;
 use tokio::sync::{mpsc, oneshot};
 use zbus::object_server::SignalEmitter;
-use zbus::{DeserializeDict, SerializeDict, Type, fdo, interface, proxy};
+use zbus::{SerializeDict, Type, fdo, interface, proxy};
 
 pub const BUS_NAME: &str = "io.github.Postured";
 pub const OBJECT_PATH: &str = "/io/github/Postured";
 /// Versioned: an incompatible change gets a new interface name, `...Postured2`.
 pub const INTERFACE: &str = "io.github.Postured1";
 
-/// What `status` reports. Sent over D-Bus as `a{sv}` with these keys.
-#[derive(Debug, Clone, Default, PartialEq, SerializeDict, DeserializeDict, Type)]
-#[zbus(signature = "a{sv}")]
-pub struct Status {
-    /// `active`, `paused`, `snoozed`, `off-hours` (outside working hours), `dnd` or `away`.
-    pub state: String,
-    pub version: String,
-    /// RFC 3339; empty when nothing is planned.
-    pub next_at: String,
-    pub next_kind: String,
-    /// Why the next reminder is then: `interval`, `snoozed`, a wait for an event (`away`,
-    /// `conversation`, `no_server`) or the hold that moved it (`min_gap`, `hourly_cap`, ...).
-    pub next_why: String,
-    pub paused_until: String,
-    /// RFC 3339: until when `postured snooze` or a Snooze button holds reminders; empty if not.
-    pub snoozed_until: String,
-    /// RFC 3339: the daemon's next timer of any kind; empty when only an event can change
-    /// anything (the user back, a server, an answer).
-    pub next_wake: String,
-    pub shown_today: u32,
-    pub max_per_day: u32,
-    pub shown_last_hour: u32,
-    pub max_per_hour: u32,
-    /// The notification server's name and version, empty if none is running.
-    pub server: String,
-    pub server_actions: bool,
-    pub dnd: bool,
-    /// Why the user counts as away now, e.g. `locked` or `idle, screensaver`; empty when here.
-    pub away: String,
-    /// How lock and sleep are seen: `logind (/org/freedesktop/login1/session/...)` or
-    /// `not available (why)`.
-    pub lock: String,
-    /// How idleness is seen, or `not available on this desktop`.
-    pub idle: String,
-    pub config_files: Vec<String>,
-    pub store: String,
+/// Declares a struct that travels over D-Bus as `a{sv}` and decodes leniently: a key this
+/// version doesn't know is skipped, and a key the sender didn't send keeps its default. So a
+/// newer CLI can talk to an older daemon and the other way round, and adding a field is one line
+/// (with its doc comment). Removing or retyping a field is an incompatible change: that needs a
+/// new interface name.
+macro_rules! lenient_dict {
+    ($(#[$meta:meta])* pub struct $name:ident { $($(#[$field_meta:meta])* pub $field:ident: $ty:ty,)* }) => {
+        $(#[$meta])*
+        #[derive(SerializeDict, Deserialize, Type)]
+        #[zbus(signature = "a{sv}")]
+        #[serde(default)]
+        pub struct $name {
+            $(
+                $(#[$field_meta])*
+                #[serde(deserialize_with = "zbus::as_variant::deserialize")]
+                pub $field: $ty,
+            )*
+        }
+    };
+}
+
+lenient_dict! {
+    /// What `status` reports. Sent over D-Bus as `a{sv}` with these keys.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct Status {
+        /// `active`, `paused`, `snoozed`, `off-hours` (outside working hours), `dnd` or `away`.
+        pub state: String,
+        pub version: String,
+        /// RFC 3339; empty when nothing is planned.
+        pub next_at: String,
+        pub next_kind: String,
+        /// Why the next reminder is then: `interval`, `snoozed`, a wait for an event (`away`,
+        /// `conversation`, `no_server`) or the hold that moved it (`min_gap`, `hourly_cap`, ...).
+        pub next_why: String,
+        pub paused_until: String,
+        /// RFC 3339: until when `postured snooze` or a Snooze button holds reminders; empty if not.
+        pub snoozed_until: String,
+        /// RFC 3339: the daemon's next timer of any kind; empty when only an event can change
+        /// anything (the user back, a server, an answer).
+        pub next_wake: String,
+        pub shown_today: u32,
+        pub max_per_day: u32,
+        pub shown_last_hour: u32,
+        pub max_per_hour: u32,
+        /// The notification server's name and version, empty if none is running.
+        pub server: String,
+        pub server_actions: bool,
+        pub dnd: bool,
+        /// Why the user counts as away now, e.g. `locked` or `idle, screensaver`; empty when here.
+        pub away: String,
+        /// How lock and sleep are seen: `logind (/org/freedesktop/login1/session/...)` or
+        /// `not available (why)`.
+        pub lock: String,
+        /// How idleness is seen, or `not available on this desktop`.
+        pub idle: String,
+        pub config_files: Vec<String>,
+        pub store: String,
+    }
 }
 
 /// A call from the bus, for the daemon's loop to answer.
@@ -187,4 +210,59 @@ pub trait Client {
     ) -> zbus::Result<(i64, Vec<(String, String)>)>;
     #[zbus(signal)]
     fn state_changed(&self, status: Status) -> zbus::Result<()>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+    use zbus::wire::serialized::Context;
+    use zbus::wire::{LE, OwnedVariant, Variant, to_bytes};
+
+    fn decode(bytes: &zbus::wire::serialized::Data<'_, '_>) -> zbus::Result<Status> {
+        Ok(bytes.deserialize::<Status>()?.0)
+    }
+
+    #[test]
+    fn a_status_from_an_older_or_newer_daemon_decodes_with_defaults_for_what_is_missing() {
+        // An older daemon that knew few keys, and a newer one that knows a key we don't.
+        let mut sent: HashMap<&str, Variant<'_>> = HashMap::new();
+        sent.insert("state", Variant::from("paused"));
+        sent.insert("shown_today", Variant::from(3u32));
+        sent.insert("config_files", Variant::from(vec!["a.toml".to_owned()]));
+        sent.insert("from_the_future", Variant::from(42u64));
+        let bytes = to_bytes(Context::new(LE, 0), &sent).unwrap();
+        let status = decode(&bytes).unwrap();
+        let want = Status {
+            state: "paused".into(),
+            shown_today: 3,
+            config_files: vec!["a.toml".into()],
+            ..Status::default()
+        };
+        assert_eq!(status, want);
+    }
+
+    #[test]
+    fn an_encoded_status_round_trips() {
+        let status = Status {
+            state: "active".into(),
+            version: "9.9.9".into(),
+            next_at: "2026-06-01T09:00:00Z".into(),
+            shown_today: 2,
+            max_per_hour: 4,
+            server_actions: true,
+            dnd: true,
+            away: "locked".into(),
+            config_files: vec!["x".into(), "y".into()],
+            store: "s".into(),
+            ..Status::default()
+        };
+        let bytes = to_bytes(Context::new(LE, 0), &status).unwrap();
+        let sent = bytes.deserialize::<HashMap<String, OwnedVariant>>().unwrap().0;
+        assert!(
+            ["state", "next_kind", "dnd", "config_files"].iter().all(|k| sent.contains_key(*k)),
+            "{sent:?}"
+        );
+        assert_eq!(decode(&bytes).unwrap(), status);
+    }
 }

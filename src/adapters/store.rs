@@ -1,13 +1,13 @@
 //! The SQLite store in `$XDG_STATE_HOME/postured/`: limit and planner state (so a restart keeps
 //! the day's budget), every reminder shown with its outcome, and discomfort reports.
 
-use crate::core::{Kind, PlannerState};
+use crate::core::Kind;
 use anyhow::{Context, bail};
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::config::DbConfig;
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, TransactionBehavior, params};
 use std::fs::{DirBuilder, OpenOptions};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -15,9 +15,13 @@ mod advice;
 mod damage;
 mod data;
 mod discomfort;
+mod identity;
+mod planner_state;
+mod private;
+mod wipe;
 
 pub use advice::AdviceRow;
-pub use data::Counts;
+pub use data::{Counts, Forgotten};
 pub use discomfort::{NewReport, Report};
 
 /// Each entry moves the schema one version up; `PRAGMA user_version` says how many ran.
@@ -90,6 +94,19 @@ const MIGRATIONS: &[&str] = &[
     DROP TABLE discomfort;
     ALTER TABLE discomfort_v4 RENAME TO discomfort;
     CREATE INDEX discomfort_at ON discomfort (at);",
+    // 5: planner state that could not be read, kept rather than dropped; and a mark that text
+    // `forget` deleted is still in the files, for the next open to wipe.
+    "CREATE TABLE planner_state_rejected (
+        id INTEGER PRIMARY KEY,
+        json TEXT NOT NULL,
+        saved_at TEXT NOT NULL,
+        rejected_at TEXT NOT NULL,
+        why TEXT NOT NULL
+    );
+    CREATE TABLE wipe_pending (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        since TEXT NOT NULL
+    );",
 ];
 
 pub const FILE_NAME: &str = "postured.sqlite3";
@@ -142,14 +159,14 @@ pub(crate) fn parse_ts(s: &str) -> rusqlite::Result<DateTime<Utc>> {
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
 }
 
-/// The state folder, created private (0700) if it is missing.
+/// The state folder, created private (0700) if it is missing, made private if it was not.
 fn ensure_dir(dir: &Path) -> anyhow::Result<()> {
     DirBuilder::new()
         .recursive(true)
         .mode(0o700)
         .create(dir)
         .with_context(|| format!("can't create the state folder {}", dir.display()))?;
-    Ok(())
+    private::secure_folder(dir)
 }
 
 impl Store {
@@ -184,6 +201,7 @@ impl Store {
     }
 
     fn open_file(path: &Path) -> anyhow::Result<Store> {
+        private::refuse_foreign_files(path)?;
         // Create the file with its final permissions before SQLite opens it.
         OpenOptions::new()
             .create(true)
@@ -192,31 +210,33 @@ impl Store {
             .open(path)
             .with_context(|| format!("can't open {} for writing", path.display()))?;
         let conn =
-            Store::connect(path).with_context(|| format!("can't open the database {}", path.display()))?;
-        let mut store = Store { conn, path: path.to_owned() };
-        store.migrate()?;
-        for suffix in ["-wal", "-shm"] {
-            let side = PathBuf::from(format!("{}{suffix}", store.path.display()));
-            if side.exists() {
-                std::fs::set_permissions(&side, std::fs::Permissions::from_mode(0o600))?;
-            }
-        }
-        Ok(store)
-    }
-
-    fn connect(path: &Path) -> anyhow::Result<Connection> {
-        let conn = Connection::open(path)?;
+            Connection::open(path).with_context(|| format!("can't open the database {}", path.display()))?;
         // Until it passes quick_check, closing must not checkpoint into (or delete the `-wal` of)
         // what may be a damaged database we are about to keep aside.
         conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
         conn.busy_timeout(Duration::from_secs(5))?;
+        // Both before anything is written: another program's database stays as it is, and SQLite
+        // copies the database's mode to a `-wal` it creates.
+        identity::refuse_foreign(&conn, path)?;
+        private::tighten_files(path)?;
+        Store::prepare(&conn).with_context(|| format!("can't open the database {}", path.display()))?;
+        let mut store = Store { conn, path: path.to_owned() };
+        store.migrate()?;
+        identity::claim(&store.conn)?;
+        store.finish_pending_wipe()?;
+        // SQLite may have made the `-wal` and `-shm` just now.
+        private::tighten_files(path)?;
+        Ok(store)
+    }
+
+    fn prepare(conn: &Connection) -> anyhow::Result<()> {
         // WAL lets `postured log` write while the daemon reads; FULL makes every commit durable
         // before we tell the user it was logged.
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
-        damage::quick_check(&conn)?;
+        damage::quick_check(conn)?;
         conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, false)?;
-        Ok(conn)
+        Ok(())
     }
 
     pub fn path(&self) -> &Path {
@@ -250,28 +270,6 @@ impl Store {
     pub fn schema_version(&self) -> anyhow::Result<usize> {
         let v: i64 = self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         Ok(v.max(0) as usize)
-    }
-
-    pub fn load_planner_state(&self) -> anyhow::Result<Option<PlannerState>> {
-        let json: Option<String> = self
-            .conn
-            .query_row("SELECT json FROM planner_state WHERE id = 1", [], |r| r.get(0))
-            .optional()?;
-        match json {
-            None => Ok(None),
-            // State from an incompatible version is not worth failing for: start afresh.
-            Some(j) => Ok(serde_json::from_str(&j).ok()),
-        }
-    }
-
-    pub fn save_planner_state(&self, state: &PlannerState, now: DateTime<Utc>) -> anyhow::Result<()> {
-        let json = serde_json::to_string(state)?;
-        self.conn.execute(
-            "INSERT INTO planner_state (id, json, saved_at) VALUES (1, ?1, ?2)
-             ON CONFLICT (id) DO UPDATE SET json = excluded.json, saved_at = excluded.saved_at",
-            params![json, ts(now)],
-        )?;
-        Ok(())
     }
 
     /// Records a reminder shown as row `row` (the daemon's engine numbers them, see
@@ -346,7 +344,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::{Area, Symptom};
+    use crate::core::{Area, PlannerState, Symptom};
     use chrono::TimeZone;
     use std::os::unix::fs::MetadataExt;
 
@@ -393,6 +391,83 @@ mod tests {
         assert_eq!(cause, "locked");
         assert_eq!(std::fs::metadata(&state_dir).unwrap().mode() & 0o777, 0o700);
         assert_eq!(std::fs::metadata(store.path()).unwrap().mode() & 0o777, 0o600);
+    }
+
+    /// Collects what tracing logs while `f` runs, one line per event with its level.
+    fn logged_while<T>(f: impl FnOnce() -> T) -> (T, String) {
+        use std::sync::{Arc, Mutex};
+        #[derive(Clone, Default)]
+        struct Lines(Arc<Mutex<Vec<u8>>>);
+        impl std::io::Write for Lines {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(buf);
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let lines = Lines::default();
+        let writer = lines.clone();
+        let subscriber =
+            tracing_subscriber::fmt().with_writer(move || writer.clone()).with_ansi(false).finish();
+        let out = tracing::subscriber::with_default(subscriber, f);
+        let text = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+        (out, text)
+    }
+
+    fn store_planner_json(store: &Store, json: &str) {
+        store
+            .conn
+            .execute(
+                "INSERT OR REPLACE INTO planner_state (id, json, saved_at) VALUES (1, ?1, '2026-06-01T09:00:00.000Z')",
+                [json],
+            )
+            .unwrap();
+    }
+
+    #[test]
+    fn planner_state_with_unknown_and_missing_keys_still_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap().store;
+        // From another version: `due`, `held` and most of `limits` missing, a key we don't know.
+        let json = r#"{"ignored_in_a_row": 2, "from_a_newer_postured": [1, 2],
+            "limits": {"paused_until": "2026-06-01T12:00:00Z", "also_new": true},
+            "care": {"warned": [7]}}"#;
+        store_planner_json(&store, json);
+        let state = store.load_planner_state().unwrap().expect("loads");
+        assert_eq!(state.ignored_in_a_row, 2);
+        assert_eq!(state.limits.paused_until, Some(Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap()));
+        assert!(state.care.warned.contains(&7));
+        assert!(state.due.is_empty() && state.limits.shown.is_empty());
+    }
+
+    #[test]
+    fn planner_state_that_does_not_parse_is_kept_aside_and_logged_as_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap().store;
+        store_planner_json(&store, "{\"ignored_in_a_row\": 2, cut off");
+        let (loaded, log) = logged_while(|| store.load_planner_state());
+        assert_eq!(loaded.unwrap(), None, "starts from defaults");
+        let line = log.lines().find(|l| l.contains("planner state")).unwrap_or_else(|| panic!("{log}"));
+        assert!(line.contains("ERROR"), "{line}");
+        assert!(line.contains("today's counts") && line.contains("planner_state_rejected"), "{line}");
+        let (json, saved_at): (String, String) = store
+            .conn
+            .query_row("SELECT json, saved_at FROM planner_state_rejected", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!(
+            (json.as_str(), saved_at.as_str()),
+            ("{\"ignored_in_a_row\": 2, cut off", "2026-06-01T09:00:00.000Z")
+        );
+        // Set aside once: the next load is quiet and the next save starts over.
+        let (again, log) = logged_while(|| store.load_planner_state());
+        assert_eq!((again.unwrap(), log.as_str()), (None, ""));
+        let kept: i64 =
+            store.conn.query_row("SELECT count(*) FROM planner_state_rejected", [], |r| r.get(0)).unwrap();
+        assert_eq!(kept, 1);
     }
 
     #[test]

@@ -42,7 +42,15 @@ pub fn run(config: Option<PathBuf>, before: &str, yes: bool) -> anyhow::Result<E
         }
     }
     let gone = store.forget_before(at)?;
-    println!("Deleted {} from before {when}.", words(&gone));
+    if !gone.wiped {
+        eprintln!(
+            "postured: deleted {}, but another program (postured run?) holds the database open, so the \
+             deleted text is still in the file; it will be wiped the next time the store is opened",
+            words(&gone.counts)
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    println!("Deleted {} from before {when}.", words(&gone.counts));
     Ok(ExitCode::SUCCESS)
 }
 

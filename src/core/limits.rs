@@ -118,6 +118,7 @@ pub struct Hold {
 
 /// What the limits remember. Plain data so the daemon can persist it across restarts.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct LimitState {
     /// Every reminder shown in the last two days, oldest first.
     pub shown: Vec<DateTime<Utc>>,

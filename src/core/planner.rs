@@ -132,6 +132,7 @@ pub struct NextReminder {
 
 /// What the planner remembers between steps; plain data, persisted by the daemon.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct PlannerState {
     /// The working period the dues below belong to.
     pub period: Option<Period>,

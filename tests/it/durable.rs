@@ -429,3 +429,47 @@ fn a_read_only_state_folder_fails_log_clearly_and_keeps_what_was_stored() {
     assert_eq!(reports(&home).len(), 1);
     assert_eq!(integrity(&home), "ok");
 }
+
+#[test]
+fn loose_modes_are_tightened_and_another_programs_database_is_refused_untouched() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().mode() & 0o777;
+    let set_mode =
+        |p: &std::path::Path, m| std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+    let home = Home::new();
+    let dir = db_path(&home).parent().unwrap().to_owned();
+    std::fs::create_dir_all(&dir).unwrap();
+    set_mode(&dir, 0o755);
+    let out = home.run(&["log", "--area", "neck", "--severity", "4"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!((mode(&dir), mode(&db_path(&home))), (0o700, 0o600));
+    set_mode(&dir, 0o755);
+    set_mode(&db_path(&home), 0o644);
+    let out = home.run(&["report"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!((mode(&dir), mode(&db_path(&home))), (0o700, 0o600), "reading tightens too");
+
+    let home = Home::new();
+    std::fs::create_dir_all(db_path(&home).parent().unwrap()).unwrap();
+    let theirs = Connection::open(db_path(&home)).unwrap();
+    theirs
+        .execute_batch("CREATE TABLE places (url TEXT); INSERT INTO places VALUES ('https://example.org');")
+        .unwrap();
+    drop(theirs);
+    let before = std::fs::read(db_path(&home)).unwrap();
+    for args in [&["log", "--area", "neck", "--severity", "4"][..], &["report"]] {
+        let out = home.run(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let want = format!(
+            "{} is not a postured database (it has tables postured never made: places); postured leaves it alone",
+            db_path(&home).display()
+        );
+        assert!(stderr(&out).contains(&want), "{}", stderr(&out));
+    }
+    assert_eq!(std::fs::read(db_path(&home)).unwrap(), before, "byte for byte");
+    let names: Vec<_> = std::fs::read_dir(db_path(&home).parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["postured.sqlite3"], "not set aside as damaged, nothing added");
+}

@@ -222,7 +222,7 @@ fn export_has_every_report_reminder_and_advice_with_notes_and_answers() {
     let doc: Value = serde_json::from_str(&ok(&home, &["export"])).unwrap();
     assert_eq!(doc["format"], "postured-export");
     assert_eq!(doc["format_version"], 1);
-    assert_eq!(doc["schema_version"], 4);
+    assert_eq!(doc["schema_version"], 5);
     assert_eq!(doc["natural_breaks"], serde_json::json!([]));
     assert!(doc["exported_at"].as_str().unwrap().starts_with(&day(0).to_string()));
     let reports = doc["reports"].as_array().unwrap();
@@ -294,4 +294,45 @@ fn a_broken_config_still_allows_a_report_and_bad_days_are_refused() {
         assert_eq!(out.status.code(), Some(2), "--days {days}");
     }
     assert!(home.run(&["report", "--days", "3660"]).status.success());
+}
+
+#[test]
+fn forget_while_another_program_reads_says_the_text_is_still_there_and_the_next_open_wipes_it() {
+    let home = Home::new();
+    let secret = "zebra-striped secret about my neck";
+    log(&home, &["--area", "neck", "--severity", "3", "--at", &at(3), "--note", secret]);
+    let db_file = home.dir.path().join("state/postured/postured.sqlite3");
+    let holding_the_secret = || -> Vec<String> {
+        ["", "-wal", "-shm"]
+            .iter()
+            .filter(|suffix| {
+                let bytes = std::fs::read(format!("{}{suffix}", db_file.display())).unwrap_or_default();
+                bytes.windows(secret.len()).any(|w| w == secret.as_bytes())
+            })
+            .map(|suffix| format!("postured.sqlite3{suffix}"))
+            .collect()
+    };
+    assert!(!holding_the_secret().is_empty(), "the note is on disk to begin with");
+
+    // Another program (the daemon, a second `report`) in the middle of a read.
+    let reader = db(&home);
+    reader.execute_batch("BEGIN; SELECT count(*) FROM discomfort;").unwrap();
+    let out = home.run(&["forget", "--before", &day(2).to_string(), "--yes"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert_eq!(
+        stderr(&out),
+        "postured: deleted 1 report, 0 reminders, 0 care notes and 0 breaks, but another program (postured \
+         run?) holds the database open, so the deleted text is still in the file; it will be wiped the next \
+         time the store is opened\n"
+    );
+    assert!(!holding_the_secret().is_empty(), "as the message says");
+    let left: i64 = db(&home).query_row("SELECT count(*) FROM discomfort", [], |r| r.get(0)).unwrap();
+    assert_eq!(left, 0, "deleted all the same");
+
+    // The reader finishes but stays connected, as a running daemon does; the next open wipes.
+    reader.execute_batch("COMMIT").unwrap();
+    log(&home, &["--area", "wrists", "--severity", "2"]);
+    assert_eq!(holding_the_secret(), Vec::<String>::new());
+    let pending: i64 = reader.query_row("SELECT count(*) FROM wipe_pending", [], |r| r.get(0)).unwrap();
+    assert_eq!(pending, 0, "done, so not again");
 }

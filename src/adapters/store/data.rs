@@ -1,6 +1,6 @@
 //! The user's own data as a whole: export every row, count and forget what is older than a date.
 
-use super::{Store, ts};
+use super::{Store, ts, wipe};
 use anyhow::bail;
 use chrono::{DateTime, Utc};
 use rusqlite::params;
@@ -46,9 +46,12 @@ impl Store {
         Ok(Counts { reports: n[0], reminders: n[1], advice: n[2], breaks: n[3] })
     }
 
-    /// Deletes the reports, reminders and care advice from before `before` in one transaction,
-    /// then rebuilds the file and empties the write-ahead log so no copy lingers in free pages.
-    pub fn forget_before(&mut self, before: DateTime<Utc>) -> anyhow::Result<Counts> {
+    /// Deletes the reports, reminders, care advice and breaks from before `before` in one
+    /// transaction, then wipes them from the files (see `wipe`). If another program's read holds
+    /// that up past a few seconds, the deletion stands, the wipe is left for the next open, and
+    /// `wiped` says so.
+    pub fn forget_before(&mut self, before: DateTime<Utc>) -> anyhow::Result<Forgotten> {
+        // Freed space is zeroed as it is freed, before VACUUM even runs.
         self.conn.pragma_update(None, "secure_delete", "ON")?;
         let tx = self.conn.transaction()?;
         let mut n = [0usize; 4];
@@ -56,15 +59,26 @@ impl Store {
             n[i] = tx.execute(&format!("DELETE FROM {name} WHERE {time} < ?1"), params![ts(before)])?;
         }
         tx.commit()?;
-        self.conn.execute_batch("VACUUM")?;
-        self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
-        Ok(Counts { reports: n[0], reminders: n[1], advice: n[2], breaks: n[3] })
+        let counts = Counts { reports: n[0], reminders: n[1], advice: n[2], breaks: n[3] };
+        let wiped = wipe::wipe(&self.conn, wipe::FORGET_PATIENCE)?;
+        if !wiped {
+            self.mark_wipe_pending()?;
+        }
+        Ok(Forgotten { counts, wiped })
     }
 }
 
 /// The tables that hold the user's own data, each with the column that says when.
 const USER_TABLES: [(&str, &str); 4] =
     [("discomfort", "at"), ("reminders", "shown_at"), ("care_advice", "at"), ("natural_breaks", "back_at")];
+
+/// What `forget` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Forgotten {
+    pub counts: Counts,
+    /// False when the deleted text is still in the files, to be wiped at the next open.
+    pub wiped: bool,
+}
 
 /// Rows per table, for `forget`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -111,7 +125,10 @@ mod tests {
             store.count_before(cut).unwrap(),
             Counts { reports: 2, reminders: 2, advice: 0, breaks: 0 }
         );
-        assert_eq!(store.forget_before(cut).unwrap().total(), 4);
+        assert_eq!(
+            store.forget_before(cut).unwrap(),
+            Forgotten { counts: Counts { reports: 2, reminders: 2, advice: 0, breaks: 0 }, wiped: true }
+        );
         assert_eq!(store.count_before(cut).unwrap().total(), 0);
         let left = store.export_table("discomfort").unwrap();
         assert_eq!(left.len(), 1);
