@@ -287,11 +287,14 @@ fn reload_with_a_broken_file_keeps_the_running_config_and_says_where() {
     );
     assert!(err.contains("the running config is kept"), "{err}");
     assert_eq!(status_json(&desktop, &home)["max_per_day"], 200, "still the old config");
+    assert!(!daemon.log().contains("reloaded the config"), "a failed reload is no reload:\n{}", daemon.log());
     home.write_config(&fast_config("1h", "1h").replace("max_per_day = 200", "max_per_day = 7"));
     let out = cli(&desktop, &home, &["reload"]);
     assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).trim_end(), format!("reloaded {}", path.display()));
     assert_eq!(status_json(&desktop, &home)["max_per_day"], 7);
-    assert!(daemon.log().contains("reload failed") || daemon.log().contains("reloaded"), "{}", daemon.log());
+    let said = format!("reloaded the config from {}", path.display());
+    assert_eq!(daemon.log().matches(&said).count(), 1, "the daemon logs the reload once:\n{}", daemon.log());
 }
 
 #[test]
