@@ -4,6 +4,7 @@
 use crate::desktop::{Desktop, Shown};
 use crate::support::{Home, stderr, stdout};
 use rusqlite::Connection;
+use chrono::{DateTime, Utc};
 use std::process::{Child, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
@@ -151,6 +152,45 @@ pub(crate) fn status_json(desktop: &Desktop, home: &Home) -> serde_json::Value {
     let out = cli(desktop, home, &["status", "--json"]);
     assert!(out.status.success(), "{}", stderr(&out));
     serde_json::from_str(&stdout(&out)).unwrap()
+}
+
+/// A time `status --json` gives under `key` (RFC 3339, cut to the second), or `None` if empty.
+pub(crate) fn status_time(status: &serde_json::Value, key: &str) -> Option<DateTime<Utc>> {
+    let text = status[key].as_str().unwrap_or_else(|| panic!("status has no `{key}`: {status}"));
+    (!text.is_empty()).then(|| {
+        DateTime::parse_from_rfc3339(text)
+            .unwrap_or_else(|e| panic!("`{key}` {text:?} is not RFC 3339: {e}"))
+            .with_timezone(&Utc)
+    })
+}
+
+/// Waits until the wall clock is past `t`.
+pub(crate) fn sleep_until(t: DateTime<Utc>) {
+    if let Ok(left) = (t - Utc::now()).to_std() {
+        std::thread::sleep(left);
+    }
+}
+
+/// The status once the daemon has handled every wake it planned up to `until`, so that a test can
+/// then assert that nothing was shown meanwhile, and a slow machine fails instead of passing by
+/// luck. The daemon handles what is due before it answers: so when its `next_wake` is "" (it waits
+/// only for events) or later than `until`, nothing can happen before `until` without an event;
+/// otherwise this waits until the wall clock is past that wake and asks again. Pick `until` more
+/// than a second before anything that may rightly happen next: `next_wake` is cut to the second.
+pub(crate) fn status_after(desktop: &Desktop, home: &Home, until: DateTime<Utc>) -> serde_json::Value {
+    let deadline = Instant::now() + WAIT + (until - Utc::now()).to_std().unwrap_or_default();
+    loop {
+        let status = status_json(desktop, home);
+        let Some(wake) = status_time(&status, "next_wake") else { return status };
+        if wake > until {
+            return status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the daemon still plans to wake at {wake}, before {until}, after waiting {WAIT:?} past it: {status}"
+        );
+        sleep_until(wake + chrono::Duration::milliseconds(1050));
+    }
 }
 
 #[test]
