@@ -3,8 +3,8 @@
 
 use crate::desktop::{Desktop, Shown};
 use crate::support::{Home, stderr, stdout};
-use rusqlite::Connection;
 use chrono::{DateTime, Utc};
+use rusqlite::Connection;
 use std::process::{Child, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
@@ -77,7 +77,7 @@ impl Daemon {
     }
 
     /// SIGTERM, and how long it took to exit.
-    fn terminate(&mut self) -> (ExitStatus, Duration) {
+    pub(crate) fn terminate(&mut self) -> (ExitStatus, Duration) {
         let mut child = self.child.take().unwrap();
         let started = Instant::now();
         sigterm(&child);
