@@ -4,7 +4,7 @@
 //! dunst's do-not-disturb shows in `status` as soon as it changes.
 
 use crate::daemon::{
-    Daemon, WAIT, cli, db, fast_config, outcomes, setup, status_json, status_time, wait_until,
+    Daemon, WAIT, cli, db, fast_config, outcomes, setup, status_after, status_json, status_time, wait_until,
 };
 use crate::desktop::{Desktop, Shown};
 use crate::support::{Home, stderr};
@@ -311,6 +311,21 @@ fn reload_with_a_raised_hourly_cap_lifts_the_hold_at_once() {
     let next = status_time(&status, "next_at").unwrap_or_else(|| panic!("nothing planned: {status}"));
     assert!(next <= reloaded + chrono::Duration::seconds(3), "next at {next}: {status}");
     desktop.wait_for(2, Duration::from_secs(5));
+}
+
+#[test]
+fn reload_with_a_lowered_hourly_cap_holds_at_once() {
+    let (desktop, home, _daemon) = setup(&at_noon(&fast_config("2s", "1h")));
+    let first = desktop.wait_for(1, WAIT)[0].clone();
+    desktop.click(first.id, "done");
+    wait_until("done", || outcomes(&home)[0].1.is_some().then_some(()));
+    home.write_config(&at_noon(&fast_config("2s", "1h").replace("max_per_hour = 60", "max_per_hour = 1")));
+    reload(&desktop, &home);
+    let status = status_json(&desktop, &home);
+    assert_eq!(status["next_why"], "hourly_cap", "the lowered cap holds at once: {status}");
+    // And nothing comes in the next two intervals.
+    let status = status_after(&desktop, &home, Utc::now() + chrono::Duration::seconds(4));
+    assert_eq!(desktop.notifications().len(), 1, "shown despite the cap: {status}");
 }
 
 // Item 7: dunst announces a pause (`PropertiesChanged` on `paused`); the daemon must not wait for
