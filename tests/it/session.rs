@@ -91,7 +91,11 @@ fn waking_after_missed_deadlines_gives_exactly_one_reminder() {
     // planned meanwhile: whatever it would show while asleep, it has shown by then.
     sleep_until(due + chrono::Duration::seconds(4));
     let status = status_after(&desktop, &home, Utc::now());
-    assert!(desktop.notifications().is_empty(), "shown while asleep: {:?}\n{status}", desktop.notifications());
+    assert!(
+        desktop.notifications().is_empty(),
+        "shown while asleep: {:?}\n{status}",
+        desktop.notifications()
+    );
     standins.prepare_for_sleep(false);
     desktop.wait_for(1, WAIT);
     // A pile would come at once, or at the next wake before the next interval (3 s) is up.
