@@ -1,11 +1,10 @@
 //! Care advice end to end: reports logged from the terminal and from the buttons, the care
 //! notification the user then sees (reason, buttons, urgency), and what gets stored.
 
-use crate::daemon::{WAIT, cli, db, fast_config, setup, wait_until};
+use crate::daemon::{WAIT, cli, db, fast_config, setup, status_after, wait_until};
 use crate::desktop::{Desktop, Shown};
 use crate::support::{Home, stderr, stdout};
 use chrono::{Duration as Days, SecondsFormat, Utc};
-use std::time::Duration;
 
 /// Reminders out of the way (one an hour), so every notification here is care advice.
 fn config(extra: &str) -> String {
@@ -34,10 +33,10 @@ fn care_notes(desktop: &Desktop) -> Vec<Shown> {
     desktop.notifications().into_iter().filter(|n| n.category == "x-postured.care").collect()
 }
 
-/// Nothing new for a while: the daemon answers calls in order, so a notification it meant to
-/// send for an earlier call would be printed well within this.
-fn settle() {
-    std::thread::sleep(Duration::from_millis(700));
+/// Returns once the daemon has shown all it meant to for the calls so far and for every wake due
+/// by now (see `status_after`), so that a test can then assert nothing more was shown.
+fn settle(desktop: &Desktop, home: &Home) {
+    status_after(desktop, home, Utc::now());
 }
 
 #[test]
@@ -49,7 +48,7 @@ fn recurring_reports_bring_advice_with_its_reason_and_buttons_and_open_uses_the_
         let said = log(&desktop, &home, &["--area", "upper-back", "--severity", "4", "--at", &days_ago(n)]);
         assert!(!said.contains("Worth seeing someone"), "4 days are below the threshold: {said}");
     }
-    settle();
+    settle(&desktop, &home);
     assert!(care_notes(&desktop).is_empty(), "no advice for 4 days in 14");
 
     let said = log(&desktop, &home, &["--area", "upper-back", "--severity", "4"]);
@@ -82,7 +81,7 @@ fn recurring_reports_bring_advice_with_its_reason_and_buttons_and_open_uses_the_
     // The same advice is not repeated within a week; the terminal still says it.
     let said = log(&desktop, &home, &["--area", "upper-back", "--severity", "4"]);
     assert!(said.contains("logged on 5 of the last 14 days"), "{said}");
-    settle();
+    settle(&desktop, &home);
     assert_eq!(care_notes(&desktop).len(), 1, "rate-limited: {:?}", care_notes(&desktop));
 
     // A warning sign passes that limit at once, critical, and stays until closed.
@@ -109,7 +108,7 @@ fn a_warning_sign_during_do_not_disturb_and_quiet_hours_still_notifies() {
     assert_eq!(shown.summary, "Please get medical help now");
     assert!(shown.body.contains("emergency number"), "{}", shown.body);
     assert_eq!(shown.urgency, "CRITICAL");
-    settle();
+    settle(&desktop, &home);
     let reasons: Vec<String> = advice_rows(&home).into_iter().map(|(_, reason, _)| reason).collect();
     assert_eq!(reasons, ["warning_now"], "the severe report's advice is still held");
     assert_eq!(care_notes(&desktop).len(), 1);
@@ -130,7 +129,7 @@ fn logging_from_the_buttons_with_tingling_gets_a_warning_and_booked_quiets_that_
         care_notes(&desktop).into_iter().find(|n| n.summary == "Please contact a doctor today")
     });
     assert!(warning.body.contains("numbness or tingling with neck discomfort"), "{}", warning.body);
-    settle();
+    settle(&desktop, &home);
     assert_eq!(care_notes(&desktop).len(), 1, "no routine 'go gently' beside the warning sign");
     log(&desktop, &home, &["--area", "shoulders", "--severity", "8"]);
     let severe = wait_until("severe advice", || {
@@ -149,7 +148,7 @@ fn logging_from_the_buttons_with_tingling_gets_a_warning_and_booked_quiets_that_
     let before = care_notes(&desktop).len();
     // Worse again in the shoulders: quiet, it was booked. The wrists are another matter.
     log(&desktop, &home, &["--area", "shoulders", "--severity", "9"]);
-    settle();
+    settle(&desktop, &home);
     assert_eq!(care_notes(&desktop).len(), before, "booked quiets the shoulders");
     log(&desktop, &home, &["--area", "wrists", "--severity", "8"]);
     let wrists = wait_until("wrist advice", || care_notes(&desktop).get(before).cloned());

@@ -3,6 +3,7 @@
 
 use crate::desktop::{Desktop, Shown};
 use crate::support::{Home, stderr, stdout};
+use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 use std::process::{Child, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
@@ -76,7 +77,7 @@ impl Daemon {
     }
 
     /// SIGTERM, and how long it took to exit.
-    fn terminate(&mut self) -> (ExitStatus, Duration) {
+    pub(crate) fn terminate(&mut self) -> (ExitStatus, Duration) {
         let mut child = self.child.take().unwrap();
         let started = Instant::now();
         sigterm(&child);
@@ -151,6 +152,45 @@ pub(crate) fn status_json(desktop: &Desktop, home: &Home) -> serde_json::Value {
     let out = cli(desktop, home, &["status", "--json"]);
     assert!(out.status.success(), "{}", stderr(&out));
     serde_json::from_str(&stdout(&out)).unwrap()
+}
+
+/// A time `status --json` gives under `key` (RFC 3339, cut to the second), or `None` if empty.
+pub(crate) fn status_time(status: &serde_json::Value, key: &str) -> Option<DateTime<Utc>> {
+    let text = status[key].as_str().unwrap_or_else(|| panic!("status has no `{key}`: {status}"));
+    (!text.is_empty()).then(|| {
+        DateTime::parse_from_rfc3339(text)
+            .unwrap_or_else(|e| panic!("`{key}` {text:?} is not RFC 3339: {e}"))
+            .with_timezone(&Utc)
+    })
+}
+
+/// Waits until the wall clock is past `t`.
+pub(crate) fn sleep_until(t: DateTime<Utc>) {
+    if let Ok(left) = (t - Utc::now()).to_std() {
+        std::thread::sleep(left);
+    }
+}
+
+/// The status once the daemon has handled every wake it planned up to `until`, so that a test can
+/// then assert that nothing was shown meanwhile, and a slow machine fails instead of passing by
+/// luck. The daemon handles what is due before it answers: so when its `next_wake` is "" (it waits
+/// only for events) or later than `until`, nothing can happen before `until` without an event;
+/// otherwise this waits until the wall clock is past that wake and asks again. Pick `until` more
+/// than a second before anything that may rightly happen next: `next_wake` is cut to the second.
+pub(crate) fn status_after(desktop: &Desktop, home: &Home, until: DateTime<Utc>) -> serde_json::Value {
+    let deadline = Instant::now() + WAIT + (until - Utc::now()).to_std().unwrap_or_default();
+    loop {
+        let status = status_json(desktop, home);
+        let Some(wake) = status_time(&status, "next_wake") else { return status };
+        if wake > until {
+            return status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the daemon still plans to wake at {wake}, before {until}, after waiting {WAIT:?} past it: {status}"
+        );
+        sleep_until(wake + chrono::Duration::milliseconds(1050));
+    }
 }
 
 #[test]
@@ -292,11 +332,14 @@ fn reload_with_a_broken_file_keeps_the_running_config_and_says_where() {
     );
     assert!(err.contains("the running config is kept"), "{err}");
     assert_eq!(status_json(&desktop, &home)["max_per_day"], 200, "still the old config");
+    assert!(!daemon.log().contains("reloaded the config"), "a failed reload is no reload:\n{}", daemon.log());
     home.write_config(&fast_config("1h", "1h").replace("max_per_day = 200", "max_per_day = 7"));
     let out = cli(&desktop, &home, &["reload"]);
     assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).trim_end(), format!("reloaded {}", path.display()));
     assert_eq!(status_json(&desktop, &home)["max_per_day"], 7);
-    assert!(daemon.log().contains("reload failed") || daemon.log().contains("reloaded"), "{}", daemon.log());
+    let said = format!("reloaded the config from {}", path.display());
+    assert_eq!(daemon.log().matches(&said).count(), 1, "the daemon logs the reload once:\n{}", daemon.log());
 }
 
 #[test]

@@ -239,6 +239,24 @@ impl Desktop {
         u32::try_from(value).expect("displayedLength is a u32")
     }
 
+    /// The ids of the notifications the running dunst has closed, for any reason (expired,
+    /// dismissed, or closed by their sender): those in its history (`NotificationListHistory`).
+    pub fn closed_ids(&self) -> Vec<u32> {
+        let reply = self
+            .call(Some(DUNST_IFACE), "NotificationListHistory", &())
+            .unwrap_or_else(|e| panic!("NotificationListHistory: {e}"));
+        let list: Vec<std::collections::HashMap<String, OwnedVariant>> =
+            reply.body().deserialize().expect("NotificationListHistory returns a list of dicts");
+        list.iter()
+            .map(|n| match n.get("id").map(|v| &**v) {
+                Some(Variant::I32(id)) => u32::try_from(*id).expect("a notification id"),
+                Some(Variant::I64(id)) => u32::try_from(*id).expect("a notification id"),
+                Some(Variant::U32(id)) => *id,
+                other => panic!("a history entry with an id of {other:?}"),
+            })
+            .collect()
+    }
+
     /// Every block dunst printed so far, in order, across dunst restarts; a notification replaced
     /// in place shows up once per version. Note dunst prints a notification on receipt, even
     /// while paused.
@@ -684,8 +702,32 @@ mod tests {
         desk.dismiss_all();
         let msg = rt.block_on(next_signal(&mut signals, "NotificationClosed"));
         assert_eq!(msg.body().deserialize::<(u32, u32)>().unwrap(), (id, 2));
+        assert_eq!(desk.closed_ids(), [id]);
         // The blocking helpers work from inside a Tokio runtime too.
         rt.block_on(async { assert_eq!(desk.displayed_count(), 0) });
+    }
+
+    #[test]
+    fn a_notification_its_sender_closes_counts_as_closed() {
+        let desk = Desktop::start();
+        let rt = runtime();
+        let (conn, mut signals) = rt.block_on(client(&desk));
+        let kept = rt.block_on(notify(&conn, 0, "kept", &[], HashMap::new())).unwrap();
+        let id = rt.block_on(notify(&conn, 0, "closed", &[], HashMap::new())).unwrap();
+        desk.wait_for(2, WAIT);
+        rt.block_on(conn.call_method(
+            Some(NOTIFICATIONS),
+            NOTIFICATIONS_PATH,
+            Some(NOTIFICATIONS),
+            "CloseNotification",
+            &id,
+        ))
+        .unwrap();
+        let msg = rt.block_on(next_signal(&mut signals, "NotificationClosed"));
+        assert_eq!(msg.body().deserialize::<(u32, u32)>().unwrap(), (id, 3));
+        assert_eq!(desk.closed_ids(), [id]);
+        assert!(!desk.closed_ids().contains(&kept));
+        assert_eq!(desk.displayed_count(), 1);
     }
 
     #[test]

@@ -403,24 +403,53 @@ fn a_state_folder_that_cannot_be_made_fails_log_clearly() {
     assert!(stderr(&out).contains("Not a directory"), "{}", stderr(&out));
 }
 
+/// `postured log --area neck` plus `args`, from `home`, as a user whom permission bits bind. As
+/// root (CI runs as root), that is user 65534 (nobody) through `setpriv`, after `home` is handed
+/// to it.
+fn log_as_user(home: &Home, args: &[&str]) -> Output {
+    if !rustix::process::geteuid().is_root() {
+        return home.command().args(["log", "--area", "neck"]).args(args).output().unwrap();
+    }
+    // 65534 is nobody (and nogroup) on Debian and most other systems.
+    chown_all(home.dir.path(), 65534, 65534);
+    let cmd = home.command();
+    let mut c = Command::new("setpriv");
+    c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(cmd.get_program())
+        .args(["log", "--area", "neck"])
+        .args(args)
+        .env_clear();
+    for (key, value) in cmd.get_envs() {
+        if let Some(value) = value {
+            c.env(key, value);
+        }
+    }
+    let out = c.output().expect("run setpriv (util-linux)");
+    assert!(!stderr(&out).starts_with("setpriv:"), "{}", stderr(&out));
+    out
+}
+
+fn chown_all(path: &std::path::Path, uid: u32, gid: u32) {
+    std::os::unix::fs::chown(path, Some(uid), Some(gid)).unwrap();
+    if path.is_dir() {
+        for entry in std::fs::read_dir(path).unwrap() {
+            chown_all(&entry.unwrap().path(), uid, gid);
+        }
+    }
+}
+
 #[test]
 fn a_read_only_state_folder_fails_log_clearly_and_keeps_what_was_stored() {
     use std::os::unix::fs::PermissionsExt;
-    if rustix::process::geteuid().is_root() {
-        // Root writes through permission bits, so this case can't be made here; the test above
-        // covers a folder that can't be made at all. CI runs as a user, where this one counts.
-        eprintln!("skipped: running as root");
-        return;
-    }
     let home = Home::new();
-    let out = home.run(&["log", "--area", "neck", "--severity", "6", "--note", "kept"]);
+    let out = log_as_user(&home, &["--severity", "6", "--note", "kept"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let dir = db_path(&home).parent().unwrap().to_owned();
     let set_mode = |mode| std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(mode)).unwrap();
     set_mode(0o500);
-    let out = home.run(&["log", "--area", "neck", "--severity", "5"]);
+    let out = log_as_user(&home, &["--severity", "5"]);
     set_mode(0o700);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let want = format!(
         "postured: the report was not logged: can't open the database {}: ",
         db_path(&home).display()

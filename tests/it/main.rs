@@ -5,6 +5,7 @@ mod cli;
 mod daemon;
 mod desktop;
 mod durable;
+mod engine;
 mod report;
 mod session;
 mod standins;

@@ -2,7 +2,7 @@
 //! and a stand-in Mutter IdleMonitor on the desktop's bus, driven by the tests; and a desktop
 //! with none of them.
 
-use crate::daemon::{Daemon, cli, db, fast_config, status_json, wait_until};
+use crate::daemon::{Daemon, cli, db, fast_config, sleep_until, status_after, status_json, wait_until};
 use crate::desktop::Desktop;
 use crate::standins::{SESSION_ID, SESSION_PATH, Standins, SystemBus};
 use crate::support::{Home, stdout};
@@ -82,16 +82,30 @@ fn nothing_is_shown_while_locked_and_a_long_lock_restarts_the_timer() {
 fn waking_after_missed_deadlines_gives_exactly_one_reminder() {
     // Sleep is not long enough to be a break here, so the missed reminder is caught up once.
     let (desktop, _system, standins, home, daemon) =
-        with_standins(&config("2s", "[session.break_length]\nposture = \"1h\"\n"));
+        with_standins(&config("3s", "[session.break_length]\nposture = \"1h\"\n"));
     daemon.wait_log("lock and sleep: logind", WAIT);
+    let due = next_at(&desktop, &home);
     standins.prepare_for_sleep(true);
     daemon.wait_log("going to sleep", WAIT);
-    std::thread::sleep(Duration::from_secs(5));
-    assert!(desktop.notifications().is_empty(), "shown while asleep: {:?}", desktop.notifications());
+    // Asleep past two deadlines (`next_at` is cut to the second), then past every wake the daemon
+    // planned meanwhile: whatever it would show while asleep, it has shown by then.
+    sleep_until(due + chrono::Duration::seconds(4));
+    let status = status_after(&desktop, &home, Utc::now());
+    assert!(
+        desktop.notifications().is_empty(),
+        "shown while asleep: {:?}\n{status}",
+        desktop.notifications()
+    );
     standins.prepare_for_sleep(false);
     desktop.wait_for(1, WAIT);
-    std::thread::sleep(Duration::from_millis(800));
-    assert_eq!(desktop.notifications().len(), 1, "one catch-up, not a pile: {:?}", desktop.notifications());
+    // A pile would come at once, or at the next wake before the next interval (3 s) is up.
+    let status = status_after(&desktop, &home, Utc::now() + chrono::Duration::seconds(1));
+    assert_eq!(
+        desktop.notifications().len(),
+        1,
+        "one catch-up, not a pile: {:?}\n{status}",
+        desktop.notifications()
+    );
     assert_eq!(reminders_stored(&home), 1);
     assert!(natural_breaks(&home).is_empty());
     assert!(daemon.log().contains("woke up; planning again"), "{}", daemon.log());
@@ -131,7 +145,7 @@ fn a_short_idle_is_no_break_and_the_reminder_due_meanwhile_comes_once_on_return(
     let desktop = Desktop::start();
     let standins = Standins::start(None, Some(desktop.bus_address()));
     let home = Home::new();
-    home.write_config(&config("2s", "[session]\nidle_threshold = \"1s\"\n"));
+    home.write_config(&config("3s", "[session]\nidle_threshold = \"1s\"\n"));
     let daemon = Daemon::start_with(&desktop, &home, &[]);
     standins.go_idle();
     daemon.wait_log("held back a posture reminder: you are away", WAIT);
@@ -139,8 +153,9 @@ fn a_short_idle_is_no_break_and_the_reminder_due_meanwhile_comes_once_on_return(
     standins.come_back();
     desktop.wait_for(1, WAIT);
     assert!(daemon.log().contains("too short for a break"), "{}", daemon.log());
-    std::thread::sleep(Duration::from_millis(800));
-    assert_eq!(desktop.notifications().len(), 1, "once: {:?}", desktop.notifications());
+    // Nothing more before the next interval (3 s) is up: see `status_after`.
+    let status = status_after(&desktop, &home, Utc::now() + chrono::Duration::seconds(1));
+    assert_eq!(desktop.notifications().len(), 1, "once: {:?}\n{status}", desktop.notifications());
     assert!(natural_breaks(&home).is_empty());
 }
 
