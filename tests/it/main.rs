@@ -5,6 +5,7 @@ mod cli;
 mod daemon;
 mod desktop;
 mod durable;
+mod headless;
 mod report;
 mod session;
 mod standins;
