@@ -11,3 +11,4 @@ mod session;
 mod standins;
 mod support;
 mod unit;
+mod xfce;
