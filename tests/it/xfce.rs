@@ -686,7 +686,7 @@ fn read_seen(msg: &zbus::Message) -> Option<Seen> {
 
 /// The first reminder postured sent, once xfce4-notifyd shows it.
 fn first_reminder(xfce: &Xfce) -> (Sent, Popup) {
-    let sent = xfce.wait(&"a reminder sent", WAIT, || {
+    let sent = xfce.wait("a reminder sent", WAIT, || {
         xfce.sent().into_iter().find(|s| s.summary.starts_with("Posture check · ") && s.id.is_some())
     });
     let popup = xfce.wait_popup(&sent.summary, WAIT);
@@ -833,7 +833,7 @@ fn snooze_on_xfce_brings_the_same_suggestion_back() {
     assert!((2_000..=4_500).contains(&after), "snoozed until {after} ms after the click, not 3 s: {status}");
 
     // The same suggestion comes back, as a new reminder, once the snooze is over.
-    let back = xfce.wait(&"the snoozed suggestion again", WAIT, || xfce.sent().into_iter().nth(1));
+    let back = xfce.wait("the snoozed suggestion again", WAIT, || xfce.sent().into_iter().nth(1));
     let came = chrono::Utc::now();
     assert!(
         came >= until.with_timezone(&chrono::Utc) - chrono::Duration::milliseconds(500),
@@ -888,7 +888,7 @@ mod harness {
             Signal::Action { sender: server.clone(), id, key: "two".into() },
             Signal::Closed { sender: server, id, reason: 2 },
         ];
-        xfce.wait(&"the action and the close", WAIT, || (xfce.signals() == want).then_some(()));
+        xfce.wait("the action and the close", WAIT, || (xfce.signals() == want).then_some(()));
         xfce.wait_gone("popup", |_| true, WAIT);
 
         // A missing label panics with what is there.
