@@ -2,6 +2,7 @@
 //! what gets stored.
 
 use crate::desktop::{Desktop, Shown};
+use crate::headless::SessionEnv;
 use crate::support::{Home, stderr, stdout};
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
@@ -31,12 +32,12 @@ pub(crate) struct Daemon {
 }
 
 impl Daemon {
-    pub(crate) fn start(desktop: &Desktop, home: &Home) -> Daemon {
+    pub(crate) fn start(desktop: &impl SessionEnv, home: &Home) -> Daemon {
         Daemon::start_with(desktop, home, &[])
     }
 
     /// `start` with more environment, e.g. a stand-in system bus.
-    pub(crate) fn start_with(desktop: &Desktop, home: &Home, env: &[(&str, &str)]) -> Daemon {
+    pub(crate) fn start_with(desktop: &impl SessionEnv, home: &Home, env: &[(&str, &str)]) -> Daemon {
         let log = home.dir.path().join("daemon.log");
         let mut cmd = home.command();
         desktop.env(&mut cmd);
@@ -121,7 +122,7 @@ pub(crate) fn setup(config: &str) -> (Desktop, Home, Daemon) {
     (desktop, home, daemon)
 }
 
-pub(crate) fn cli(desktop: &Desktop, home: &Home, args: &[&str]) -> std::process::Output {
+pub(crate) fn cli(desktop: &impl SessionEnv, home: &Home, args: &[&str]) -> std::process::Output {
     let mut cmd = home.command();
     desktop.env(&mut cmd);
     cmd.args(args).output().unwrap()
@@ -148,7 +149,7 @@ pub(crate) fn wait_until<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
     }
 }
 
-pub(crate) fn status_json(desktop: &Desktop, home: &Home) -> serde_json::Value {
+pub(crate) fn status_json(desktop: &impl SessionEnv, home: &Home) -> serde_json::Value {
     let out = cli(desktop, home, &["status", "--json"]);
     assert!(out.status.success(), "{}", stderr(&out));
     serde_json::from_str(&stdout(&out)).unwrap()

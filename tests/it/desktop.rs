@@ -1,11 +1,12 @@
 //! A real headless desktop per test: Xvfb, a private session bus and dunst, with helpers to see
 //! what dunst printed, click its buttons, pause it and restart it.
 
+use crate::headless::{self, POLL, START_TIMEOUT, SessionEnv, read_lossy};
 use crate::support::bus_config;
 use std::fs::{self, File, OpenOptions};
 use std::future::Future;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -14,11 +15,8 @@ use zbus::wire::{OwnedVariant, Variant};
 const NOTIFICATIONS: &str = "org.freedesktop.Notifications";
 const NOTIFICATIONS_PATH: &str = "/org/freedesktop/Notifications";
 const DUNST_IFACE: &str = "org.dunstproject.cmd0";
-/// Bound of every wait for a process or the bus, unless the caller gives one.
-const START_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long a process gets to exit after SIGTERM before it is killed.
-const TERM_GRACE: Duration = Duration::from_secs(2);
-const POLL: Duration = Duration::from_millis(10);
+
+pub(crate) use crate::headless::terminate;
 
 const DUNSTRC: &str = "\
 [global]
@@ -101,10 +99,7 @@ impl Desktop {
         let dir = tempfile::Builder::new().prefix("desktop").tempdir().expect("temp dir for a desktop");
         let d = dir.path().to_str().expect("temp dir path is UTF-8").to_owned();
         // The path goes unquoted into the dunstrc, the bus's XML config and its address.
-        assert!(
-            !d.contains(|c: char| c.is_whitespace() || "\"'&<>,;=%".contains(c)),
-            "temp dir {d:?} has characters the desktop's config files can't take; set TMPDIR"
-        );
+        headless::check_dir_name(&d);
         fs::create_dir(dir.path().join("services")).unwrap();
         fs::write(dir.path().join("dunstrc"), DUNSTRC.replace("@DIR@", &d)).unwrap();
         fs::write(
@@ -128,43 +123,22 @@ impl Desktop {
             dir,
         };
 
-        // Xvfb picks a free display and writes its number to fd 1 once it accepts clients.
-        let xvfb = Command::new("Xvfb")
-            .args(["-displayfd", "1", "-screen", "0", "640x480x24", "-nolisten", "tcp", "-noreset"])
-            .stdin(Stdio::null())
-            .stdout(desk.create("xvfb.display"))
-            .stderr(desk.create("xvfb.log"))
-            .spawn()
-            .expect("start Xvfb (package xvfb)");
-        desk.xvfb = Some(xvfb);
+        // Xvfb picks a free display and writes its number once it accepts clients.
+        desk.xvfb = Some(headless::spawn_xvfb(desk.dir.path()));
+        desk.bus = Some(headless::spawn_bus(desk.dir.path(), "bus"));
 
-        // Without --fork the bus stays our child; it prints its address, then its PID.
-        let bus = Command::new("dbus-daemon")
-            .arg(format!("--config-file={d}/bus.conf"))
-            .args(["--nofork", "--nopidfile", "--print-address=1", "--print-pid=1"])
-            .stdin(Stdio::null())
-            .stdout(desk.create("bus.out"))
-            .stderr(desk.create("bus.log"))
-            .spawn()
-            .expect("start dbus-daemon (package dbus-daemon)");
-        desk.bus = Some(bus);
-
-        desk.address = desk.wait_for_output("dbus-daemon", "bus.out", "bus.log", |out| {
-            let mut lines = out.lines();
-            let address = lines.next()?;
-            lines.next()?.trim().parse::<u32>().ok()?;
-            Some(address.trim().to_owned())
-        });
+        let (out, log) = (desk.path("bus.out"), desk.path("bus.log"));
+        let bus = desk.bus.as_mut().expect("started");
+        desk.address = headless::wait_for_output(bus, "dbus-daemon", &out, &log, headless::parse_bus_address);
         let address = desk.address.clone();
         let conn = desk
             .block(async move { zbus::connection::Builder::address(address.as_str()).build().await })
             .unwrap_or_else(|e| panic!("connect to the private bus {}: {e}", desk.address));
         desk.conn = Some(conn);
 
-        desk.display = desk.wait_for_output("Xvfb", "xvfb.display", "xvfb.log", |out| {
-            let (number, _) = out.split_once('\n')?;
-            Some(format!(":{}", number.trim().parse::<u32>().ok()?))
-        });
+        let (out, log) = (desk.path("xvfb.display"), desk.path("xvfb.log"));
+        let xvfb = desk.xvfb.as_mut().expect("started");
+        desk.display = headless::wait_for_output(xvfb, "Xvfb", &out, &log, headless::parse_display);
 
         desk.start_dunst();
         desk
@@ -344,10 +318,6 @@ impl Desktop {
         self.path(name).to_str().unwrap().to_owned()
     }
 
-    fn create(&self, name: &str) -> File {
-        File::create(self.path(name)).unwrap_or_else(|e| panic!("create {name}: {e}"))
-    }
-
     fn append(&self, name: &str) -> File {
         OpenOptions::new()
             .create(true)
@@ -419,33 +389,11 @@ impl Desktop {
             std::thread::sleep(POLL);
         }
     }
+}
 
-    /// Polls file `out` of a starting process until `parse` accepts it; panics with its `log` if
-    /// the process exits first or `START_TIMEOUT` passes.
-    fn wait_for_output<T>(
-        &mut self,
-        what: &str,
-        out: &str,
-        log: &str,
-        parse: impl Fn(&str) -> Option<T>,
-    ) -> T {
-        let deadline = Instant::now() + START_TIMEOUT;
-        loop {
-            if let Some(value) = parse(&read_lossy(&self.path(out))) {
-                return value;
-            }
-            let child = if what == "Xvfb" { self.xvfb.as_mut() } else { self.bus.as_mut() };
-            let exited = child.expect("started").try_wait().expect("wait for a child");
-            if exited.is_some() || Instant::now() >= deadline {
-                panic!(
-                    "{what} did not start ({}): output {:?}\n--- {log} ---\n{}",
-                    exited.map_or(format!("nothing within {START_TIMEOUT:?}"), |s| format!("exited: {s}")),
-                    read_lossy(&self.path(out)),
-                    read_lossy(&self.path(log))
-                );
-            }
-            std::thread::sleep(POLL);
-        }
+impl SessionEnv for Desktop {
+    fn env(&self, cmd: &mut Command) {
+        Desktop::env(self, cmd);
     }
 }
 
@@ -456,40 +404,6 @@ impl Drop for Desktop {
         terminate(&mut children);
         let _guard = self.rt.enter();
         self.conn = None;
-    }
-}
-
-/// A file's text so far, or nothing if it isn't there.
-fn read_lossy(path: &Path) -> String {
-    fs::read(path).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default()
-}
-
-/// SIGTERMs the children still running, waits up to `TERM_GRACE`, SIGKILLs the rest, and reaps
-/// them all. Only our own unreaped children are signalled, so no PID can have been reused.
-pub(crate) fn terminate(children: &mut [&mut Child]) {
-    let running: Vec<String> = children
-        .iter_mut()
-        .filter_map(|c| matches!(c.try_wait(), Ok(None)).then(|| c.id().to_string()))
-        .collect();
-    if !running.is_empty() {
-        // The shell's builtin kill: there may be no kill binary (procps) in a minimal image.
-        let _ = Command::new("sh")
-            .args(["-c", "kill -TERM \"$@\"", "sh"])
-            .args(&running)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-    }
-    let deadline = Instant::now() + TERM_GRACE;
-    while Instant::now() < deadline && children.iter_mut().any(|c| matches!(c.try_wait(), Ok(None))) {
-        std::thread::sleep(POLL);
-    }
-    for child in children.iter_mut() {
-        if matches!(child.try_wait(), Ok(None)) {
-            let _ = child.kill();
-        }
-        let _ = child.wait();
     }
 }
 
