@@ -30,6 +30,8 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        // The reader of our output has gone (`| head -1`): what it wanted, it has.
+        Err(e) if commands::out::is_closed_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("postured: {}", describe(&e));
             ExitCode::FAILURE

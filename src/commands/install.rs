@@ -1,5 +1,6 @@
 //! `postured install` / `uninstall`: the systemd user unit, pointed at this binary.
 
+use super::out::outln;
 use anyhow::{Context, bail};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -42,15 +43,16 @@ pub fn install(no_start: bool) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(&dir).with_context(|| format!("can't create {}", dir.display()))?;
     let path = dir.join(UNIT_NAME);
     std::fs::write(&path, unit_text(&exe)).with_context(|| format!("can't write {}", path.display()))?;
-    println!("wrote {} (ExecStart={} run)", path.display(), exe.display());
+    // Everything is done before anything is printed: a closed pipe must not stop it half-way.
     systemctl(&["daemon-reload"]).context("the unit file is written; reload systemd yourself")?;
-    if no_start {
-        println!(
-            "not started (--no-start): run `systemctl --user enable --now {UNIT_NAME}` when you want it"
-        );
-    } else {
+    if !no_start {
         systemctl(&["enable", "--now", UNIT_NAME])?;
-        println!("enabled and started: it now starts with your graphical session. See `postured status`.");
+    }
+    outln!("wrote {} (ExecStart={} run)", path.display(), exe.display())?;
+    if no_start {
+        outln!("not started (--no-start): run `systemctl --user enable --now {UNIT_NAME}` when you want it")?;
+    } else {
+        outln!("enabled and started: it now starts with your graphical session. See `postured status`.")?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -58,7 +60,7 @@ pub fn install(no_start: bool) -> anyhow::Result<ExitCode> {
 pub fn uninstall() -> anyhow::Result<ExitCode> {
     let path = unit_dir()?.join(UNIT_NAME);
     if !path.exists() {
-        println!("{} is not installed; nothing to do", path.display());
+        outln!("{} is not installed; nothing to do", path.display())?;
         return Ok(ExitCode::SUCCESS);
     }
     if let Err(e) = systemctl(&["disable", "--now", UNIT_NAME]) {
@@ -66,7 +68,7 @@ pub fn uninstall() -> anyhow::Result<ExitCode> {
     }
     std::fs::remove_file(&path).with_context(|| format!("can't remove {}", path.display()))?;
     systemctl(&["daemon-reload"])?;
-    println!("removed {}; your config and logged data are kept", path.display());
+    outln!("removed {}; your config and logged data are kept", path.display())?;
     Ok(ExitCode::SUCCESS)
 }
 

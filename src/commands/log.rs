@@ -3,6 +3,7 @@
 //! care advice it calls for is printed.
 
 use super::ctl::{connect, run_async, said};
+use super::out::outln;
 use super::plan::parse_time;
 use crate::adapters::store::{NewReport, Store};
 use crate::adapters::{clock, paths};
@@ -140,9 +141,9 @@ pub fn run(config: Option<PathBuf>, args: LogArgs) -> anyhow::Result<ExitCode> {
     };
     let when =
         if at == now { String::new() } else { format!(" at {}", zone.format(at, "%a %Y-%m-%d %H:%M")) };
-    println!("Logged {} discomfort, {}/10{when} (report {id}).", args.area.modifier(), args.severity);
+    outln!("Logged {} discomfort, {}/10{when} (report {id}).", args.area.modifier(), args.severity)?;
     for (summary, body) in advice {
-        println!("\n{summary}\n{body}");
+        outln!("\n{summary}\n{body}")?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -7,5 +7,6 @@ pub mod export;
 pub mod forget;
 pub mod install;
 pub mod log;
+pub mod out;
 pub mod plan;
 pub mod report;

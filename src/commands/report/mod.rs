@@ -119,11 +119,7 @@ pub fn gather(
 /// Writes to the named file (created 0600: this is health data) or to standard output.
 pub fn write_output(path: Option<&Path>, bytes: &[u8], what: &str) -> anyhow::Result<()> {
     match path {
-        None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(bytes)?;
-            out.flush()?;
-        }
+        None => super::out::bytes(bytes)?,
         Some(p) => {
             let mut file = std::fs::OpenOptions::new()
                 .write(true)
