@@ -88,7 +88,8 @@ pub enum Command {
     /// Write all your data (reports, reminders, care advice, with notes and answers) as one JSON
     /// document
     Export {
-        /// Write to this file (created readable by you only) instead of standard output
+        /// Write to this file instead of standard output: created readable by you only; an
+        /// existing regular file is replaced; never a symlink or in postured's state folder
         #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
     },
@@ -179,7 +180,8 @@ pub struct ReportArgs {
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
 
-    /// Write to this file (created readable by you only) instead of standard output
+    /// Write to this file instead of standard output: created readable by you only; an
+    /// existing regular file is replaced; never a symlink or in postured's state folder
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
 }

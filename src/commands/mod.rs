@@ -8,5 +8,6 @@ pub mod forget;
 pub mod install;
 pub mod log;
 pub mod out;
+pub mod output_file;
 pub mod plan;
 pub mod report;

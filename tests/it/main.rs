@@ -5,6 +5,7 @@ mod cli;
 mod daemon;
 mod desktop;
 mod durable;
+mod output;
 mod pipes;
 mod report;
 mod session;
