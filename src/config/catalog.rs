@@ -4,6 +4,7 @@
 use super::error::{ConfigError, Source};
 use super::fields::{Doc, parse_duration};
 use super::raw::{List, RawCatalog, RawEntry};
+use super::toml_text;
 use crate::core::{Area, Catalog, Entry, Kind, Symptom};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -20,7 +21,7 @@ pub fn build(user: Option<&Source>) -> Result<Catalog, ConfigError> {
     let mut entries = read(&Doc { index: 0, source: &builtin })?;
     if let Some(user) = user {
         let doc = Doc { index: 1, source: user };
-        let raw: RawCatalog = toml::from_str(&user.text).map_err(|e| ConfigError::from_toml(user, &e))?;
+        let raw: RawCatalog = toml_text::parse(user)?;
         for item in &raw.entry {
             let e = item.get_ref();
             let existing = entries.iter().position(|have| have.id == *e.id.get_ref());
@@ -52,8 +53,7 @@ pub fn build(user: Option<&Source>) -> Result<Catalog, ConfigError> {
 }
 
 fn read(doc: &Doc) -> Result<Vec<Entry>, ConfigError> {
-    let raw: RawCatalog =
-        toml::from_str(&doc.source.text).map_err(|e| ConfigError::from_toml(doc.source, &e))?;
+    let raw: RawCatalog = toml_text::parse(doc.source)?;
     let mut entries: Vec<Entry> = Vec::new();
     for item in &raw.entry {
         let e = entry(doc, item)?;
