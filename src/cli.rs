@@ -69,8 +69,8 @@ pub enum Command {
         /// A sign that came with it (repeat for several)
         #[arg(long = "symptom", value_enum, value_name = "SYMPTOM")]
         symptoms: Vec<crate::core::Symptom>,
-        /// A short note, e.g. "after a long call" (at most 1000 characters); `-` reads it from
-        /// standard input
+        /// A short note, e.g. "after a long call" (at most 1000 characters; tabs and line breaks
+        /// but no other control characters); `-` reads it from standard input
         #[arg(long)]
         note: Option<String>,
         /// When it was, if not now: "2026-11-20T10:00" or "2026-11-20" (up to a year back)
