@@ -3,12 +3,23 @@ use postured::cli::{Cli, Command};
 use postured::commands;
 use std::process::ExitCode;
 
+/// EX_CONFIG from sysexits.h: the daemon can't start with this config.
+const EX_CONFIG: u8 = 78;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run => {
             postured::adapters::logging::init();
-            postured::daemon::run(cli.config).map(|()| ExitCode::SUCCESS)
+            match postured::daemon::run(cli.config) {
+                // A broken config at start: systemd must not restart us every few seconds
+                // (the unit has RestartPreventExitStatus=78); a fixed file and a restart will do.
+                Err(e) if e.chain().any(|c| c.is::<postured::config::ConfigError>()) => {
+                    eprintln!("postured: {}", describe(&e));
+                    return ExitCode::from(EX_CONFIG);
+                }
+                other => other.map(|()| ExitCode::SUCCESS),
+            }
         }
         Command::Status { json } => commands::ctl::status(json),
         Command::Pause { duration, .. } => commands::ctl::pause(duration),

@@ -94,7 +94,7 @@ pub fn run(config: Option<std::path::PathBuf>) -> anyhow::Result<()> {
 
 impl Daemon {
     async fn start(which: ConfigPath, calls: mpsc::Sender<Call>) -> anyhow::Result<Daemon> {
-        let settings = config::load(&which).map_err(|e| anyhow!("{e}"))?;
+        let settings = config::load(&which).map_err(anyhow::Error::new)?;
         for w in &settings.warnings {
             warn!("{w}");
         }

@@ -1,5 +1,6 @@
 //! Integration tests: the real `postured` binary, with its own temp XDG dirs every time.
 
+mod badinput;
 mod care;
 mod cli;
 mod daemon;
