@@ -109,6 +109,8 @@ pub enum Command {
     },
 
     /// Install and start the systemd user service for this binary
+    ///
+    /// The service runs with --config PATH when you give one here (checked first).
     Install {
         /// Write the unit and reload systemd, but don't enable or start it
         #[arg(long)]

@@ -29,7 +29,7 @@ fn main() -> ExitCode {
         Command::Log { area, severity, symptoms, note, at } => {
             commands::log::run(cli.config, commands::log::LogArgs { area, severity, symptoms, note, at })
         }
-        Command::Install { no_start } => commands::install::install(no_start),
+        Command::Install { no_start } => commands::install::install(cli.config, no_start),
         Command::Uninstall => commands::install::uninstall(),
         Command::Plan(args) => commands::plan::run(cli.config, &args),
         Command::CheckConfig { path } => commands::check_config::run(path.or(cli.config)),
