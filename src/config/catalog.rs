@@ -16,9 +16,7 @@ const MAX_CAUTION: usize = 160;
 const MAX_SOURCE: usize = 200;
 
 pub fn build(user: Option<&Source>) -> Result<Catalog, ConfigError> {
-    let builtin =
-        Source { path: PathBuf::from("<built-in catalog.toml>"), text: super::DEFAULT_CATALOG.to_owned() };
-    let mut entries = read(&Doc { index: 0, source: &builtin })?;
+    let mut entries = builtin()?;
     if let Some(user) = user {
         let doc = Doc { index: 1, source: user };
         let raw: RawCatalog = toml_text::parse(user)?;
@@ -50,6 +48,21 @@ pub fn build(user: Option<&Source>) -> Result<Catalog, ConfigError> {
         }
     }
     Ok(Catalog { entries })
+}
+
+/// The built-in entries, read once per process: the text is part of the binary, so every read
+/// gives the same result (and the config fuzz tests read configs by the thousand).
+fn builtin() -> Result<Vec<Entry>, ConfigError> {
+    static BUILTIN: std::sync::OnceLock<Result<Vec<Entry>, ConfigError>> = std::sync::OnceLock::new();
+    BUILTIN
+        .get_or_init(|| {
+            let source = Source {
+                path: PathBuf::from("<built-in catalog.toml>"),
+                text: super::DEFAULT_CATALOG.to_owned(),
+            };
+            read(&Doc { index: 0, source: &source })
+        })
+        .clone()
 }
 
 fn read(doc: &Doc) -> Result<Vec<Entry>, ConfigError> {

@@ -102,6 +102,11 @@ pub fn read_source(path: &Path) -> Result<Source, ConfigError> {
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(too_big(bytes.len() as u64));
     }
+    decode(path, bytes)
+}
+
+/// A file's bytes as its text, or where the first byte that is not UTF-8 is.
+pub fn decode(path: &Path, bytes: Vec<u8>) -> Result<Source, ConfigError> {
     let text = String::from_utf8(bytes).map_err(|e| {
         // Point at the first bad byte; the text before it is valid, so lines and columns hold.
         let at = e.utf8_error().valid_up_to();
@@ -460,5 +465,7 @@ pub fn describe(d: Duration) -> String {
     show_duration(d)
 }
 
+#[cfg(test)]
+mod fuzz_tests;
 #[cfg(test)]
 mod tests;
