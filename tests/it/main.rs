@@ -4,6 +4,7 @@ mod badinput;
 mod care;
 mod cli;
 mod daemon;
+mod dbusfuzz;
 mod desktop;
 mod durable;
 mod output;
