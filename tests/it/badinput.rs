@@ -257,7 +257,8 @@ fn every_subcommand_refuses_bad_input_clearly_and_stores_nothing() {
         wrong.extend(refused_clearly(args, &out).err());
     }
     // `--note -` reads standard input with a bound, and only text.
-    let stdin_cases: [(&str, fn(&Home) -> Stdio); 3] = [
+    type OpenStdin = fn(&Home) -> Stdio;
+    let stdin_cases: [(&str, OpenStdin); 3] = [
         ("/dev/zero", |_| Stdio::from(std::fs::File::open("/dev/zero").unwrap())),
         ("a folder", |h| Stdio::from(std::fs::File::open(h.dir.path().join("folder")).unwrap())),
         ("not UTF-8", |h| Stdio::from(std::fs::File::open(h.dir.path().join("binary.toml")).unwrap())),

@@ -99,7 +99,7 @@ fn binary_in(home: &Home, folder: &str) -> std::path::PathBuf {
 /// `postured [args] install` run from `exe`, with the stand-in systemctl.
 fn install_from(home: &Home, exe: &std::path::Path, args: &[&str]) -> std::process::Output {
     let template = home.command();
-    let mut cmd = Command::new(&exe);
+    let mut cmd = Command::new(exe);
     cmd.env_clear();
     for (key, value) in template.get_envs() {
         cmd.env(key, value.unwrap_or_default());
