@@ -69,8 +69,8 @@ pub enum Command {
         /// A sign that came with it (repeat for several)
         #[arg(long = "symptom", value_enum, value_name = "SYMPTOM")]
         symptoms: Vec<crate::core::Symptom>,
-        /// A short note, e.g. "after a long call" (at most 1000 characters); `-` reads it from
-        /// standard input
+        /// A short note, e.g. "after a long call" (at most 1000 characters; tabs and line breaks
+        /// but no other control characters); `-` reads it from standard input
         #[arg(long)]
         note: Option<String>,
         /// When it was, if not now: "2026-11-20T10:00" or "2026-11-20" (up to a year back)
@@ -88,7 +88,8 @@ pub enum Command {
     /// Write all your data (reports, reminders, care advice, with notes and answers) as one JSON
     /// document
     Export {
-        /// Write to this file (created readable by you only) instead of standard output
+        /// Write to this file instead of standard output: created readable by you only; an
+        /// existing regular file is replaced; never a symlink or in postured's state folder
         #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
     },
@@ -108,6 +109,8 @@ pub enum Command {
     },
 
     /// Install and start the systemd user service for this binary
+    ///
+    /// The service runs with --config PATH when you give one here (checked first).
     Install {
         /// Write the unit and reload systemd, but don't enable or start it
         #[arg(long)]
@@ -179,7 +182,8 @@ pub struct ReportArgs {
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
 
-    /// Write to this file (created readable by you only) instead of standard output
+    /// Write to this file instead of standard output: created readable by you only; an
+    /// existing regular file is replaced; never a symlink or in postured's state folder
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
 }

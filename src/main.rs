@@ -3,12 +3,23 @@ use postured::cli::{Cli, Command};
 use postured::commands;
 use std::process::ExitCode;
 
+/// EX_CONFIG from sysexits.h: the daemon can't start with this config.
+const EX_CONFIG: u8 = 78;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run => {
             postured::adapters::logging::init();
-            postured::daemon::run(cli.config).map(|()| ExitCode::SUCCESS)
+            match postured::daemon::run(cli.config) {
+                // A broken config at start: systemd must not restart us every few seconds
+                // (the unit has RestartPreventExitStatus=78); a fixed file and a restart will do.
+                Err(e) if e.chain().any(|c| c.is::<postured::config::ConfigError>()) => {
+                    eprintln!("postured: {}", describe(&e));
+                    return ExitCode::from(EX_CONFIG);
+                }
+                other => other.map(|()| ExitCode::SUCCESS),
+            }
         }
         Command::Status { json } => commands::ctl::status(json),
         Command::Pause { duration, .. } => commands::ctl::pause(duration),
@@ -18,7 +29,7 @@ fn main() -> ExitCode {
         Command::Log { area, severity, symptoms, note, at } => {
             commands::log::run(cli.config, commands::log::LogArgs { area, severity, symptoms, note, at })
         }
-        Command::Install { no_start } => commands::install::install(no_start),
+        Command::Install { no_start } => commands::install::install(cli.config, no_start),
         Command::Uninstall => commands::install::uninstall(),
         Command::Plan(args) => commands::plan::run(cli.config, &args),
         Command::CheckConfig { path } => commands::check_config::run(path.or(cli.config)),
@@ -30,6 +41,8 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        // The reader of our output has gone (`| head -1`): what it wanted, it has.
+        Err(e) if commands::out::is_closed_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("postured: {}", describe(&e));
             ExitCode::FAILURE

@@ -1,5 +1,6 @@
 //! `postured check-config [PATH]`: validate, print what was read, exit 0 or 1.
 
+use super::out::outln;
 use crate::config::{self, ConfigPath};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,14 +12,14 @@ pub fn run(path: Option<PathBuf>) -> anyhow::Result<ExitCode> {
             let user = settings.files.get(1).map_or("no config file; using the defaults".to_owned(), |p| {
                 format!("{} is valid", p.display())
             });
-            println!("{user}");
-            println!(
+            outln!("{user}")?;
+            outln!(
                 "{} catalogue entries; reminders: {}",
                 settings.catalog.entries.len(),
                 settings.rules.intervals.keys().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
-            );
+            )?;
             for w in &settings.warnings {
-                println!("warning: {w}");
+                outln!("warning: {w}")?;
             }
             Ok(ExitCode::SUCCESS)
         }

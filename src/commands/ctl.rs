@@ -1,5 +1,6 @@
 //! `status`, `pause`, `resume`, `snooze`, `reload`: calls to the running daemon over D-Bus.
 
+use super::out::outln;
 use crate::adapters::control::{BUS_NAME, ClientProxy, Status};
 use crate::core::HoldReason;
 use anyhow::{Context, anyhow, bail};
@@ -42,9 +43,9 @@ pub fn run_async<T>(f: impl std::future::Future<Output = anyhow::Result<T>>) -> 
 pub fn status(json: bool) -> anyhow::Result<ExitCode> {
     let s = run_async(async { daemon().await?.status().await.map_err(said) })?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&status_json(&s))?);
+        outln!("{}", serde_json::to_string_pretty(&status_json(&s))?)?;
     } else {
-        print!("{}", status_text(&s));
+        super::out::bytes(status_text(&s).as_bytes())?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -151,7 +152,7 @@ pub fn pause(seconds: Option<u64>) -> anyhow::Result<ExitCode> {
             None => d.pause_until_tomorrow().await.map_err(said),
         }
     })?;
-    println!("{said_text}");
+    outln!("{said_text}")?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -169,6 +170,6 @@ pub fn simple(what: &str, seconds: Option<u64>) -> anyhow::Result<ExitCode> {
         "reload" => "the running config is kept",
         _ => "nothing changed",
     })?;
-    println!("{text}");
+    outln!("{text}")?;
     Ok(ExitCode::SUCCESS)
 }

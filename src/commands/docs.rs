@@ -4,12 +4,18 @@ use crate::cli::Cli;
 use clap::CommandFactory;
 use std::process::ExitCode;
 
+/// Generated into memory first: clap_complete panics on a failed write, and a closed pipe
+/// (`postured completions bash | true`) must end quietly instead.
 pub fn completions(shell: clap_complete::Shell) -> anyhow::Result<ExitCode> {
-    clap_complete::generate(shell, &mut Cli::command(), "postured", &mut std::io::stdout());
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "postured", &mut script);
+    super::out::bytes(&script)?;
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn man() -> anyhow::Result<ExitCode> {
-    clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
+    let mut page = Vec::new();
+    clap_mangen::Man::new(Cli::command()).render(&mut page)?;
+    super::out::bytes(&page)?;
     Ok(ExitCode::SUCCESS)
 }

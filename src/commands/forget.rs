@@ -1,6 +1,7 @@
 //! `postured forget`: deletes reports, reminders, care advice and breaks from before a date, after
 //! asking (or with `--yes`), and wipes the freed space.
 
+use super::out::outln;
 use super::plan::parse_time;
 use super::report::{open_store, zone_or_default};
 use crate::adapters::clock;
@@ -19,7 +20,7 @@ pub fn run(config: Option<PathBuf>, before: &str, yes: bool) -> anyhow::Result<E
     let mut store = open_store()?;
     let found = store.count_before(at)?;
     if found.total() == 0 {
-        println!("Nothing is stored from before {when}; nothing deleted.");
+        outln!("Nothing is stored from before {when}; nothing deleted.")?;
         return Ok(ExitCode::SUCCESS);
     }
     if !yes {
@@ -37,7 +38,7 @@ pub fn run(config: Option<PathBuf>, before: &str, yes: bool) -> anyhow::Result<E
         let mut answer = String::new();
         stdin.lock().read_line(&mut answer)?;
         if !matches!(answer.trim().to_lowercase().as_str(), "y" | "yes") {
-            println!("Nothing deleted.");
+            outln!("Nothing deleted.")?;
             return Ok(ExitCode::FAILURE);
         }
     }
@@ -50,7 +51,7 @@ pub fn run(config: Option<PathBuf>, before: &str, yes: bool) -> anyhow::Result<E
         );
         return Ok(ExitCode::FAILURE);
     }
-    println!("Deleted {} from before {when}.", words(&gone.counts));
+    outln!("Deleted {} from before {when}.", words(&gone.counts))?;
     Ok(ExitCode::SUCCESS)
 }
 

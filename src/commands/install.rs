@@ -1,5 +1,6 @@
 //! `postured install` / `uninstall`: the systemd user unit, pointed at this binary.
 
+use super::out::outln;
 use anyhow::{Context, bail};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -7,16 +8,80 @@ use std::process::{Command, ExitCode};
 pub const UNIT_NAME: &str = "postured.service";
 const UNIT_TEMPLATE: &str = include_str!("../../systemd/postured.service");
 
-/// The unit with `ExecStart` naming `exe` (quoted for systemd if it has spaces).
+/// The unit with `ExecStart` naming `exe` (escaped for systemd).
 pub fn unit_text(exe: &Path) -> String {
-    let exe = exe.display().to_string();
-    let exe = if exe.contains(char::is_whitespace) { format!("\"{exe}\"") } else { exe };
+    unit_text_with_config(exe, None)
+}
+
+/// The unit with `ExecStart` running `exe`, with `--config CONFIG` when one is given (it should
+/// be absolute: the service does not start in the user's current folder).
+pub fn unit_text_with_config(exe: &Path, config: Option<&Path>) -> String {
+    let mut exec = format!("ExecStart={} run", exec_word(exe.as_os_str(), Word::Program));
+    if let Some(config) = config {
+        exec += &format!(" --config {}", exec_word(config.as_os_str(), Word::Argument));
+    }
     UNIT_TEMPLATE
         .lines()
-        .map(|l| if l.starts_with("ExecStart=") { format!("ExecStart={exe} run") } else { l.to_owned() })
+        .map(|l| if l.starts_with("ExecStart=") { exec.clone() } else { l.to_owned() })
         .collect::<Vec<_>>()
         .join("\n")
         + "\n"
+}
+
+/// Why systemd would refuse to start `exe` whatever the quoting: it takes no program path with
+/// quotes, backslashes or control characters (spaces, `%` and `$` are fine, escaped).
+fn unstartable(exe: &Path) -> Option<&'static str> {
+    let bytes = exe.as_os_str().as_encoded_bytes();
+    let odd = |b: &u8| matches!(b, b'"' | b'\'' | b'\\' | 0x7f) || *b < b' ';
+    bytes
+        .iter()
+        .any(odd)
+        .then_some("systemd can't start a program whose path has quotes, backslashes or control characters")
+}
+
+/// Where a word stands on an `ExecStart=` line: systemd expands `$VARIABLES` in arguments but
+/// never in the program's path.
+#[derive(Clone, Copy, PartialEq)]
+enum Word {
+    Program,
+    Argument,
+}
+
+/// One word of an `ExecStart=` line that systemd reads back as exactly `word` (see
+/// systemd.syntax and systemd.service): `%` specifiers doubled, `$` doubled in arguments, and
+/// in double quotes with C escapes when it has anything but plain path characters. Bytes that
+/// are not UTF-8, and control characters, become `\xNN`.
+fn exec_word(word: &std::ffi::OsStr, at: Word) -> String {
+    let mut escaped = String::new();
+    let mut plain = !word.is_empty();
+    for chunk in word.as_encoded_bytes().utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '%' => escaped.push_str("%%"),
+                '$' if at == Word::Argument => escaped.push_str("$$"),
+                '\\' | '"' | '\'' => {
+                    escaped.push('\\');
+                    escaped.push(c);
+                    plain = false;
+                }
+                c if c.is_control() => {
+                    for byte in c.to_string().bytes() {
+                        escaped.push_str(&format!("\\x{byte:02x}"));
+                    }
+                    plain = false;
+                }
+                c => {
+                    plain &= c.is_ascii_alphanumeric() || "/._+-,:@=$".contains(c);
+                    escaped.push(c);
+                }
+            }
+        }
+        for byte in chunk.invalid() {
+            escaped.push_str(&format!("\\x{byte:02x}"));
+            plain = false;
+        }
+    }
+    if plain { escaped } else { format!("\"{escaped}\"") }
 }
 
 fn unit_dir() -> anyhow::Result<PathBuf> {
@@ -36,21 +101,39 @@ fn systemctl(args: &[&str]) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn install(no_start: bool) -> anyhow::Result<ExitCode> {
+/// Writes the unit for this binary (with `--config PATH` if given), reloads systemd and, unless
+/// `no_start`, enables and starts it.
+pub fn install(config: Option<PathBuf>, no_start: bool) -> anyhow::Result<ExitCode> {
     let exe = std::env::current_exe().context("can't tell where this postured binary is")?;
+    if let Some(why) = unstartable(&exe) {
+        bail!("{why}: {}; move postured to a plainer path (e.g. ~/.local/bin)", exe.display());
+    }
+    let config = match config {
+        Some(c) => {
+            let c = std::path::absolute(&c).with_context(|| format!("can't find {}", c.display()))?;
+            // A config the service can't start with would only stop it (exit status 78).
+            crate::config::load(&crate::config::ConfigPath::Explicit(c.clone()))
+                .map_err(|e| anyhow::anyhow!("not installed, the config has an error:\n{e}"))?;
+            Some(c)
+        }
+        None => None,
+    };
     let dir = unit_dir()?;
     std::fs::create_dir_all(&dir).with_context(|| format!("can't create {}", dir.display()))?;
     let path = dir.join(UNIT_NAME);
-    std::fs::write(&path, unit_text(&exe)).with_context(|| format!("can't write {}", path.display()))?;
-    println!("wrote {} (ExecStart={} run)", path.display(), exe.display());
+    let text = unit_text_with_config(&exe, config.as_deref());
+    std::fs::write(&path, &text).with_context(|| format!("can't write {}", path.display()))?;
+    // Everything is done before anything is printed: a closed pipe must not stop it half-way.
     systemctl(&["daemon-reload"]).context("the unit file is written; reload systemd yourself")?;
-    if no_start {
-        println!(
-            "not started (--no-start): run `systemctl --user enable --now {UNIT_NAME}` when you want it"
-        );
-    } else {
+    if !no_start {
         systemctl(&["enable", "--now", UNIT_NAME])?;
-        println!("enabled and started: it now starts with your graphical session. See `postured status`.");
+    }
+    let exec = text.lines().find(|l| l.starts_with("ExecStart=")).unwrap_or_default();
+    outln!("wrote {} ({exec})", path.display())?;
+    if no_start {
+        outln!("not started (--no-start): run `systemctl --user enable --now {UNIT_NAME}` when you want it")?;
+    } else {
+        outln!("enabled and started: it now starts with your graphical session. See `postured status`.")?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -58,7 +141,7 @@ pub fn install(no_start: bool) -> anyhow::Result<ExitCode> {
 pub fn uninstall() -> anyhow::Result<ExitCode> {
     let path = unit_dir()?.join(UNIT_NAME);
     if !path.exists() {
-        println!("{} is not installed; nothing to do", path.display());
+        outln!("{} is not installed; nothing to do", path.display())?;
         return Ok(ExitCode::SUCCESS);
     }
     if let Err(e) = systemctl(&["disable", "--now", UNIT_NAME]) {
@@ -66,13 +149,31 @@ pub fn uninstall() -> anyhow::Result<ExitCode> {
     }
     std::fs::remove_file(&path).with_context(|| format!("can't remove {}", path.display()))?;
     systemctl(&["daemon-reload"])?;
-    println!("removed {}; your config and logged data are kept", path.display());
+    outln!("removed {}; your config and logged data are kept", path.display())?;
     Ok(ExitCode::SUCCESS)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exec_words_read_back_as_themselves() {
+        use std::ffi::OsStr;
+        use std::os::unix::ffi::OsStrExt;
+        let word = |w: &str, at| exec_word(OsStr::new(w), at);
+        assert_eq!(word("/usr/bin/postured", Word::Program), "/usr/bin/postured");
+        assert_eq!(word("/a/100%/b", Word::Program), "/a/100%%/b");
+        assert_eq!(word("/a/$HOME", Word::Program), "/a/$HOME");
+        assert_eq!(word("/a/$HOME", Word::Argument), "/a/$$HOME");
+        assert_eq!(word("/a b/\"c\"", Word::Argument), "\"/a b/\\\"c\\\"\"");
+        assert_eq!(word("/a\\b'", Word::Argument), "\"/a\\\\b\\'\"");
+        assert_eq!(word("/a\nb", Word::Argument), "\"/a\\x0ab\"");
+        assert_eq!(word("", Word::Argument), "\"\"");
+        assert_eq!(exec_word(OsStr::from_bytes(b"/a\xffb"), Word::Program), "\"/a\\xffb\"");
+        let text = unit_text_with_config(Path::new("/bin/p"), Some(Path::new("/c/my config.toml")));
+        assert!(text.contains("\nExecStart=/bin/p run --config \"/c/my config.toml\"\n"), "{text}");
+    }
 
     #[test]
     fn exec_start_points_at_the_binary_and_the_rest_is_kept() {

@@ -3,6 +3,7 @@
 //! care advice it calls for is printed.
 
 use super::ctl::{connect, run_async, said};
+use super::out::outln;
 use super::plan::parse_time;
 use crate::adapters::store::{NewReport, Store};
 use crate::adapters::{clock, paths};
@@ -21,14 +22,40 @@ const MAX_BACKDATE: Duration = Duration::days(366);
 /// Clocks of two processes may differ a little; a report "now" is never refused as future.
 const CLOCK_SLACK: Duration = Duration::seconds(60);
 
-/// An empty note is no note; a very long one is a mistake (or a paste gone wrong).
+/// The one check every note goes through, from the command line and from D-Bus alike. An
+/// empty note is no note; a very long one is a mistake (or a paste gone wrong). Tabs and line
+/// breaks are kept (Windows line ends become `\n`); any other control character is refused,
+/// since notes end up in terminals, CSV and HTML, where ESC, BEL or NUL do harm or hide text.
 pub fn check_note(note: &str) -> Result<Option<String>, String> {
+    let note = note.replace("\r\n", "\n");
+    if let Some((at, c)) = note.chars().enumerate().find(|(_, c)| c.is_control() && !matches!(c, '\t' | '\n'))
+    {
+        return Err(format!(
+            "the note has a control character, {} at character {}; only tabs and line breaks are allowed",
+            control_name(c),
+            at + 1
+        ));
+    }
     let note = note.trim();
     match note.chars().count() {
         0 => Ok(None),
         n if n > MAX_NOTE => Err(format!("the note is {n} characters; at most {MAX_NOTE} are kept")),
         _ => Ok(Some(note.to_owned())),
     }
+}
+
+/// "ESC (U+001B)" for the control characters people meet, "U+0085" for the rest.
+fn control_name(c: char) -> String {
+    let name = match c {
+        '\0' => "NUL",
+        '\x07' => "BEL",
+        '\x08' => "BS",
+        '\r' => "CR",
+        '\x1b' => "ESC",
+        '\x7f' => "DEL",
+        _ => return format!("U+{:04X}", u32::from(c)),
+    };
+    format!("{name} (U+{:04X})", u32::from(c))
 }
 
 const NOT_LOGGED: &str = "the report was not logged";
@@ -140,9 +167,37 @@ pub fn run(config: Option<PathBuf>, args: LogArgs) -> anyhow::Result<ExitCode> {
     };
     let when =
         if at == now { String::new() } else { format!(" at {}", zone.format(at, "%a %Y-%m-%d %H:%M")) };
-    println!("Logged {} discomfort, {}/10{when} (report {id}).", args.area.modifier(), args.severity);
+    outln!("Logged {} discomfort, {}/10{when} (report {id}).", args.area.modifier(), args.severity)?;
     for (summary, body) in advice {
-        println!("\n{summary}\n{body}");
+        outln!("\n{summary}\n{body}")?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notes_keep_tabs_and_newlines_and_refuse_other_control_characters() {
+        assert_eq!(check_note("  after a call\n\tand lunch  "), Ok(Some("after a call\n\tand lunch".into())));
+        assert_eq!(check_note("line one\r\nline two"), Ok(Some("line one\nline two".into())));
+        assert_eq!(check_note(" \n "), Ok(None));
+        let refused = [
+            ("a\0b", "NUL (U+0000) at character 2"),
+            ("red \x1b[31m", "ESC (U+001B) at character 5"),
+            ("\x07ding", "BEL (U+0007) at character 1"),
+            ("over\rwrite", "CR (U+000D) at character 5"),
+            ("x\x7f", "DEL (U+007F) at character 2"),
+            ("é\u{85}", "U+0085 at character 2"),
+            ("\u{9b}31m", "U+009B at character 1"),
+            ("form\x0cfeed", "U+000C at character 5"),
+        ];
+        for (note, said) in refused {
+            let e = check_note(note).unwrap_err();
+            assert!(e.starts_with("the note has a control character, "), "{note:?}: {e}");
+            assert!(e.contains(said), "{note:?}: {e} should say {said}");
+        }
+        assert!(check_note(&"x".repeat(1001)).unwrap_err().contains("1001 characters"));
+    }
 }

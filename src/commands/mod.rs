@@ -7,5 +7,7 @@ pub mod export;
 pub mod forget;
 pub mod install;
 pub mod log;
+pub mod out;
+pub mod output_file;
 pub mod plan;
 pub mod report;

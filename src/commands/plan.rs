@@ -150,6 +150,17 @@ fn write_text(
     writeln!(out, "\n{fired} reminder(s), {held} held back{care}.")
 }
 
+/// Something the user typed, for an error message: escaped (so control characters don't act on
+/// the terminal) and cut short, so the message stays one readable line.
+pub fn quoted(text: &str) -> String {
+    const SHOWN: usize = 40;
+    let mut shown: String = text.chars().take(SHOWN).flat_map(char::escape_debug).collect();
+    if text.chars().nth(SHOWN).is_some() {
+        shown.push('…');
+    }
+    shown
+}
+
 /// A time option (`--from`, `--at`, `--before`): an RFC 3339 instant, or a local date-time or
 /// date read in the config's zone.
 pub fn parse_time(text: &str, zone: &Zone, option: &str) -> anyhow::Result<DateTime<Utc>> {
@@ -163,7 +174,7 @@ pub fn parse_time(text: &str, zone: &Zone, option: &str) -> anyhow::Result<DateT
         }
     }
     let date = NaiveDate::parse_from_str(t, "%Y-%m-%d").with_context(|| {
-        format!("{option} \"{text}\" is not a time; write e.g. 2026-03-29T08:00 or 2026-03-29")
+        format!("{option} \"{}\" is not a time; write e.g. 2026-03-29T08:00 or 2026-03-29", quoted(text))
     })?;
     Ok(zone.instant(date.and_time(chrono::NaiveTime::MIN), Fold::Earlier))
 }

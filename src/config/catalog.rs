@@ -4,6 +4,7 @@
 use super::error::{ConfigError, Source};
 use super::fields::{Doc, parse_duration};
 use super::raw::{List, RawCatalog, RawEntry};
+use super::toml_text;
 use crate::core::{Area, Catalog, Entry, Kind, Symptom};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -15,12 +16,10 @@ const MAX_CAUTION: usize = 160;
 const MAX_SOURCE: usize = 200;
 
 pub fn build(user: Option<&Source>) -> Result<Catalog, ConfigError> {
-    let builtin =
-        Source { path: PathBuf::from("<built-in catalog.toml>"), text: super::DEFAULT_CATALOG.to_owned() };
-    let mut entries = read(&Doc { index: 0, source: &builtin })?;
+    let mut entries = builtin()?;
     if let Some(user) = user {
         let doc = Doc { index: 1, source: user };
-        let raw: RawCatalog = toml::from_str(&user.text).map_err(|e| ConfigError::from_toml(user, &e))?;
+        let raw: RawCatalog = toml_text::parse(user)?;
         for item in &raw.entry {
             let e = item.get_ref();
             let existing = entries.iter().position(|have| have.id == *e.id.get_ref());
@@ -51,9 +50,23 @@ pub fn build(user: Option<&Source>) -> Result<Catalog, ConfigError> {
     Ok(Catalog { entries })
 }
 
+/// The built-in entries, read once per process: the text is part of the binary, so every read
+/// gives the same result (and the config fuzz tests read configs by the thousand).
+fn builtin() -> Result<Vec<Entry>, ConfigError> {
+    static BUILTIN: std::sync::OnceLock<Result<Vec<Entry>, ConfigError>> = std::sync::OnceLock::new();
+    BUILTIN
+        .get_or_init(|| {
+            let source = Source {
+                path: PathBuf::from("<built-in catalog.toml>"),
+                text: super::DEFAULT_CATALOG.to_owned(),
+            };
+            read(&Doc { index: 0, source: &source })
+        })
+        .clone()
+}
+
 fn read(doc: &Doc) -> Result<Vec<Entry>, ConfigError> {
-    let raw: RawCatalog =
-        toml::from_str(&doc.source.text).map_err(|e| ConfigError::from_toml(doc.source, &e))?;
+    let raw: RawCatalog = toml_text::parse(doc.source)?;
     let mut entries: Vec<Entry> = Vec::new();
     for item in &raw.entry {
         let e = entry(doc, item)?;

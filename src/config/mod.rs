@@ -8,6 +8,7 @@ pub mod error;
 pub mod fields;
 mod raw;
 mod session;
+mod toml_text;
 
 pub use error::{ConfigError, Source};
 pub use session::Session;
@@ -26,7 +27,8 @@ use std::time::Duration;
 
 pub const DEFAULT_CONFIG: &str = include_str!("../../config/default.toml");
 pub const DEFAULT_CATALOG: &str = include_str!("../../config/catalog.toml");
-/// No config or catalogue file is this large; a bigger one is a mistake, not a config.
+/// No config or catalogue file is this large (1 MiB; the built-in catalogue is a few KiB): a
+/// bigger one is a mistake, not a config.
 const MAX_FILE_BYTES: u64 = 1 << 20;
 
 /// Everything the program runs with.
@@ -74,20 +76,67 @@ impl ConfigPath {
     }
 }
 
-/// Reads a file for the config, refusing huge and non-UTF-8 files with a clear message.
+/// Reads a config or catalogue file: only a regular file of at most `MAX_FILE_BYTES`, read
+/// with a bound (a file may grow after it was looked at), as UTF-8 text. A FIFO, a device or
+/// a folder gets a clear error instead of blocking or reading forever.
 pub fn read_source(path: &Path) -> Result<Source, ConfigError> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
     let fail = |why: String| ConfigError::file(path, why);
     let meta = std::fs::metadata(path).map_err(|e| fail(format!("can't read it: {e}")))?;
-    if meta.is_dir() {
-        return Err(fail("is a folder, not a file".into()));
+    check_file_type(&meta).map_err(|why| fail(why.into()))?;
+    // Non-blocking, so a FIFO swapped in after the check above can't hang the open.
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+        .open(path)
+        .map_err(|e| fail(format!("can't read it: {e}")))?;
+    let opened = file.metadata().map_err(|e| fail(format!("can't read it: {e}")))?;
+    check_file_type(&opened).map_err(|why| fail(why.into()))?;
+    let too_big = |size: u64| fail(format!("is {size} bytes; config and catalogue files are at most 1 MiB"));
+    if opened.len() > MAX_FILE_BYTES {
+        return Err(too_big(opened.len()));
     }
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(fail(format!("is {} bytes; a config file is at most 1 MiB", meta.len())));
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(|e| fail(format!("can't read it: {e}")))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_big(bytes.len() as u64));
     }
-    let bytes = std::fs::read(path).map_err(|e| fail(format!("can't read it: {e}")))?;
-    let text = String::from_utf8(bytes)
-        .map_err(|e| fail(format!("is not valid UTF-8 text (at byte {})", e.utf8_error().valid_up_to())))?;
+    decode(path, bytes)
+}
+
+/// A file's bytes as its text, or where the first byte that is not UTF-8 is.
+pub fn decode(path: &Path, bytes: Vec<u8>) -> Result<Source, ConfigError> {
+    let text = String::from_utf8(bytes).map_err(|e| {
+        // Point at the first bad byte; the text before it is valid, so lines and columns hold.
+        let at = e.utf8_error().valid_up_to();
+        let byte = e.as_bytes()[at];
+        let lossy =
+            Source { path: path.to_owned(), text: String::from_utf8_lossy(e.as_bytes()).into_owned() };
+        ConfigError::at(
+            &lossy,
+            Some(at..at + 1),
+            format!("not valid UTF-8 (byte {byte:#04x}); save the file as UTF-8 text"),
+        )
+    })?;
     Ok(Source { path: path.to_owned(), text })
+}
+
+/// Only regular files are read: why anything else is not.
+fn check_file_type(meta: &std::fs::Metadata) -> Result<(), &'static str> {
+    use std::os::unix::fs::FileTypeExt;
+    let kind = meta.file_type();
+    if kind.is_file() {
+        Ok(())
+    } else if kind.is_dir() {
+        Err("is a folder, not a file")
+    } else if kind.is_fifo() {
+        Err("is a named pipe (FIFO), not a regular file")
+    } else if kind.is_socket() {
+        Err("is a socket, not a regular file")
+    } else {
+        Err("is a device, not a regular file")
+    }
 }
 
 /// Loads the default, the user's config and the user's catalogue, if any.
@@ -183,8 +232,7 @@ const fn hours(h: u64) -> Duration {
 
 impl Partial {
     fn read(doc: &Doc) -> Result<Partial, ConfigError> {
-        let raw: RawConfig =
-            toml::from_str(&doc.source.text).map_err(|e| ConfigError::from_toml(doc.source, &e))?;
+        let raw: RawConfig = toml_text::parse(doc.source)?;
         let mut p = Partial { catalog: doc.string(&raw.catalog), ..Default::default() };
         if let Some(tz) = &raw.timezone {
             let zone = tz.get_ref().parse::<chrono_tz::Tz>().map_err(|_| {
@@ -417,5 +465,7 @@ pub fn describe(d: Duration) -> String {
     show_duration(d)
 }
 
+#[cfg(test)]
+mod fuzz_tests;
 #[cfg(test)]
 mod tests;

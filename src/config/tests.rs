@@ -298,11 +298,17 @@ fn huge_and_binary_files_are_refused_before_parsing() {
     let big = dir.path().join("big.toml");
     std::fs::write(&big, vec![b'#'; 10 << 20]).unwrap();
     let e = load(&ConfigPath::Explicit(big.clone())).unwrap_err();
-    assert_eq!(e.headline(), format!("{}: is 10485760 bytes; a config file is at most 1 MiB", big.display()));
+    assert_eq!(
+        e.headline(),
+        format!("{}: is 10485760 bytes; config and catalogue files are at most 1 MiB", big.display())
+    );
     let bin = dir.path().join("bin.toml");
     std::fs::write(&bin, b"a = \"\xff\xfe\"").unwrap();
     let e = load(&ConfigPath::Explicit(bin.clone())).unwrap_err();
-    assert_eq!(e.headline(), format!("{}: is not valid UTF-8 text (at byte 5)", bin.display()));
+    assert_eq!(
+        e.headline(),
+        format!("{}:1:6: not valid UTF-8 (byte 0xff); save the file as UTF-8 text", bin.display())
+    );
     let missing = dir.path().join("nope.toml");
     let e = load(&ConfigPath::Explicit(missing.clone())).unwrap_err();
     assert!(e.headline().starts_with(&format!("{}: can't read it: ", missing.display())), "{e}");
@@ -348,4 +354,52 @@ fn the_session_section_has_defaults_overrides_and_range_checks() {
         format!("{USER}:2:8: `session.break_length.eyes`: must be from 1s to 8h, got 9h")
     );
     assert!(error("[session]\nidle = \"2m\"\n").contains("unknown field `idle`"));
+}
+
+#[test]
+fn special_files_are_refused_by_name_without_blocking() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo.toml");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let cases = [
+        (PathBuf::from("/dev/zero"), "is a device, not a regular file"),
+        (fifo, "is a named pipe (FIFO), not a regular file"),
+        (dir.path().to_owned(), "is a folder, not a file"),
+    ];
+    for (path, why) in cases {
+        let e = load(&ConfigPath::Explicit(path.clone())).unwrap_err();
+        assert_eq!(e.headline(), format!("{}: {why}", path.display()));
+        // The catalogue goes through the same reader.
+        let config = dir.path().join("with-catalog.toml");
+        std::fs::write(&config, format!("catalog = \"{}\"\n", path.display())).unwrap();
+        let e = load(&ConfigPath::Explicit(config)).unwrap_err();
+        assert_eq!(e.headline(), format!("{}: {why}", path.display()));
+    }
+}
+
+#[test]
+fn invalid_utf8_is_located_by_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin.toml");
+    std::fs::write(&bin, b"[limits]\nmin_gap = \"\xc3\xa9\xff\"\n").unwrap();
+    let e = load(&ConfigPath::Explicit(bin.clone())).unwrap_err();
+    assert_eq!(
+        e.headline(),
+        format!("{}:2:13: not valid UTF-8 (byte 0xff); save the file as UTF-8 text", bin.display())
+    );
+}
+
+#[test]
+fn deep_nesting_is_an_error_with_a_place_not_a_crash() {
+    let headers = format!("[{}]\n", vec!["a"; 199].join("."));
+    let arrays = format!("x = {}1{}\n", "[".repeat(10_000), "]".repeat(10_000));
+    let tables = format!("x = {}1{}\n", "{a = ".repeat(10_000), "}".repeat(10_000));
+    let unclosed = format!("\n\nx = {}\n", "[".repeat(100_000));
+    for text in [headers, arrays, tables, unclosed] {
+        let e = error(&text);
+        assert!(e.starts_with(&format!("{USER}:")), "{e}");
+        let place = e[USER.len() + 1..].split(':').take(2).collect::<Vec<_>>();
+        assert!(place.iter().all(|n| n.parse::<usize>().is_ok()), "no line:col in {e}");
+        assert!(!e.contains("recursion limit") || e.contains("nested"), "{e}");
+    }
 }

@@ -85,7 +85,7 @@ pub fn engine_settings(s: &config::Settings) -> engine::Settings {
 
 impl Daemon {
     async fn start(which: ConfigPath, calls: mpsc::Sender<Call>) -> anyhow::Result<Daemon> {
-        let settings = config::load(&which).map_err(|e| anyhow!("{e}"))?;
+        let settings = config::load(&which).map_err(anyhow::Error::new)?;
         for w in &settings.warnings {
             warn!("{w}");
         }

@@ -1,12 +1,16 @@
 //! Integration tests: the real `postured` binary, with its own temp XDG dirs every time.
 
+mod badinput;
 mod care;
 mod cli;
 mod daemon;
+mod dbusfuzz;
 mod desktop;
 mod durable;
 mod engine;
 mod headless;
+mod output;
+mod pipes;
 mod report;
 mod session;
 mod standins;

@@ -84,3 +84,79 @@ fn install_no_start_only_reloads_and_a_failing_systemctl_is_reported() {
         stderr(&out)
     );
 }
+
+/// The binary in a folder named `folder`, to run from there as a user would.
+fn binary_in(home: &Home, folder: &str) -> std::path::PathBuf {
+    let dir = home.dir.path().join(folder);
+    std::fs::create_dir_all(&dir).unwrap();
+    let exe = dir.join("postured");
+    if std::fs::hard_link(bin(), &exe).is_err() {
+        std::fs::copy(bin(), &exe).unwrap();
+    }
+    exe
+}
+
+/// `postured [args] install` run from `exe`, with the stand-in systemctl.
+fn install_from(home: &Home, exe: &std::path::Path, args: &[&str]) -> std::process::Output {
+    let template = home.command();
+    let mut cmd = Command::new(exe);
+    cmd.env_clear();
+    for (key, value) in template.get_envs() {
+        cmd.env(key, value.unwrap_or_default());
+    }
+    let path = format!("{}:{}", home.dir.path().join("fakebin").display(), std::env::var("PATH").unwrap());
+    cmd.env("PATH", path).args(args).arg("install").output().unwrap()
+}
+
+#[test]
+fn install_escapes_exec_start_for_systemd_and_keeps_the_config_path() {
+    let home = Home::new();
+    let log = fake_systemctl(&home, false);
+    // What systemd reads specially: `%` specifiers, `$` variables, quotes, backslashes, spaces.
+    let exe = binary_in(&home, "my 100% $HOME ${X} tools");
+    let config = home.write("50% of \"my\" $HOME \\ 'config'.toml", "[limits]\nmax_per_day = 9\n");
+    let out = install_from(&home, &exe, &["--config", config.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap(),
+        "--user daemon-reload\n--user enable --now postured.service\n"
+    );
+
+    let unit = home.dir.path().join("config/systemd/user/postured.service");
+    let text = std::fs::read_to_string(&unit).unwrap();
+    let exec = text.lines().find(|l| l.starts_with("ExecStart=")).unwrap();
+    let home_dir = home.dir.path().display().to_string().replace('%', "%%");
+    assert_eq!(
+        exec,
+        format!(
+            "ExecStart=\"{home_dir}/my 100%% $HOME ${{X}} tools/postured\" run --config \
+             \"{home_dir}/50%% of \\\"my\\\" $$HOME \\\\ \\'config\\'.toml\""
+        )
+    );
+    // systemd reads it back as the same binary: verify checks that it exists and is executable.
+    let out = Command::new("systemd-analyze")
+        .args(["--user", "verify", "--man=no"])
+        .arg(&unit)
+        .env("XDG_RUNTIME_DIR", home.dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(stderr(&out), "", "verify warns about nothing");
+}
+
+#[test]
+fn install_refuses_what_systemd_could_not_start_and_writes_nothing() {
+    let home = Home::new();
+    let log = fake_systemctl(&home, false);
+    let unit = home.dir.path().join("config/systemd/user/postured.service");
+    let exe = binary_in(&home, "quote\"d");
+    let out = install_from(&home, &exe, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("systemd can't start a program whose path has quotes"), "{}", stderr(&out));
+    let bad = home.write("bad.toml", "[limits]\nmax_per_day = 0\n");
+    let out = install_from(&home, &bin(), &["--config", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("not installed, the config has an error"), "{}", stderr(&out));
+    assert!(stderr(&out).contains(":2:15: `limits.max_per_day`"), "{}", stderr(&out));
+    assert!(!unit.exists() && !log.exists(), "nothing written, systemctl not run");
+}

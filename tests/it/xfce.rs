@@ -750,7 +750,7 @@ fn the_whole_log_discomfort_conversation_on_xfce() {
                 assert_eq!(shown.labels(), ["Mild (3/10)", "Moderate (5/10)", "Severe (8/10)"])
             }
             "Also: any of these with the neck discomfort?" => {
-                assert_eq!(shown.labels(), ["Tingling", "Weakness", "None of these"])
+                assert_eq!(shown.labels(), ["Numbness or tingling", "Weakness", "None of these"])
             }
             _ => {
                 assert!(shown.buttons.is_empty(), "{shown:#?}");

@@ -16,8 +16,6 @@ use crate::core::zone::{Fold, next_day};
 use crate::core::{Area, Zone};
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
-use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -116,26 +114,12 @@ pub fn gather(
     Ok(Data { zone, now, first, last, days, area, reports, areas, adherence, advice })
 }
 
-/// Writes to the named file (created 0600: this is health data) or to standard output.
+/// Writes to the named file (see `output_file` for where it may go) or to standard output.
 pub fn write_output(path: Option<&Path>, bytes: &[u8], what: &str) -> anyhow::Result<()> {
     match path {
-        None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(bytes)?;
-            out.flush()?;
-        }
+        None => super::out::bytes(bytes)?,
         Some(p) => {
-            let mut file = std::fs::OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(true)
-                .mode(0o600)
-                .open(p)
-                .with_context(|| format!("can't write {}", p.display()))?;
-            // An existing file keeps its mode on open: make it private too.
-            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-            file.write_all(bytes)?;
-            file.sync_all()?;
+            super::output_file::write(p, bytes)?;
             eprintln!("Wrote {what} to {} (readable by you only).", p.display());
         }
     }
