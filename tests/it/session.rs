@@ -71,6 +71,7 @@ fn nothing_is_shown_while_locked_and_a_long_lock_restarts_the_timer() {
         next >= unlocked + chrono::Duration::milliseconds(1500),
         "the timer restarted from the unlock: {next}"
     );
+    wait_until("the natural break stored", || (!natural_breaks(&home).is_empty()).then_some(()));
     assert_eq!(natural_breaks(&home), [("posture".to_owned(), "locked".to_owned())]);
     assert!(desktop.notifications().is_empty(), "no reminder on return: {:?}", desktop.notifications());
     assert_eq!(status_json(&desktop, &home)["state"], "active");
@@ -134,6 +135,8 @@ fn idle_longer_than_the_break_restarts_the_timer() {
     let back = Utc::now();
     standins.come_back();
     daemon.wait_log("a natural break; restarted the posture timers", WAIT);
+    // Written by the store's own thread, right after the log line.
+    wait_until("the natural break stored", || (!natural_breaks(&home).is_empty()).then_some(()));
     assert_eq!(natural_breaks(&home), [("posture".to_owned(), "idle".to_owned())]);
     assert!(next_at(&desktop, &home) >= back + chrono::Duration::milliseconds(2500));
     assert!(desktop.notifications().is_empty(), "{:?}", desktop.notifications());
