@@ -13,6 +13,7 @@ pub mod presence;
 pub mod schedule;
 pub mod summary;
 pub mod symptom;
+pub mod tzif;
 pub mod zone;
 
 pub use area::Area;
