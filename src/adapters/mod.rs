@@ -8,3 +8,4 @@ pub mod paths;
 pub mod session;
 pub mod store;
 pub mod timer;
+pub mod zoneinfo;

@@ -13,6 +13,7 @@ mod toml_text;
 pub use error::{ConfigError, Source};
 pub use session::Session;
 
+use crate::adapters::zoneinfo::{self, ZoneError};
 use crate::core::limits::ExerciseCap;
 use crate::core::schedule::WEEKDAYS;
 use crate::core::{Catalog, Kind, LimitRules, Rules, TimeRange, WeekHours, Zone};
@@ -235,8 +236,12 @@ impl Partial {
         let raw: RawConfig = toml_text::parse(doc.source)?;
         let mut p = Partial { catalog: doc.string(&raw.catalog), ..Default::default() };
         if let Some(tz) = &raw.timezone {
-            let zone = tz.get_ref().parse::<chrono_tz::Tz>().map_err(|_| {
-                doc.error(tz.span(), format!("unknown time zone \"{}\"; use an IANA name such as \"Europe/Berlin\" or \"America/New_York\"", tz.get_ref()))
+            let zone = zoneinfo::load(tz.get_ref()).map_err(|e| {
+                let message = match e {
+                    ZoneError::BadName | ZoneError::Unknown => format!("unknown time zone \"{}\"; use an IANA name such as \"Europe/Berlin\" or \"America/New_York\"", tz.get_ref()),
+                    other => format!("time zone \"{}\": {other}", tz.get_ref()),
+                };
+                doc.error(tz.span(), message)
             })?;
             p.zone = Some(At {
                 value: Zone::Named(zone),

@@ -44,7 +44,7 @@ fn a_user_file_overrides_key_by_key() {
     let s = settings(
         "timezone = \"Europe/Berlin\"\n[hours]\nsat = [\"10:00-12:00\"]\n[reminders.eyes]\nenabled = true\n[limits]\nmin_gap = \"20m\"\n",
     );
-    assert_eq!(s.rules.zone, Zone::Named(chrono_tz::Europe::Berlin));
+    assert_eq!(s.rules.zone, Zone::Named(crate::adapters::zoneinfo::load("Europe/Berlin").unwrap()));
     assert_eq!(s.rules.hours.day(5), ["10:00-12:00".parse::<TimeRange>().unwrap()]);
     assert_eq!(s.rules.hours.day(0).len(), 2, "monday keeps the default");
     assert_eq!(

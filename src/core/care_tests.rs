@@ -1,7 +1,7 @@
 use super::*;
 use chrono::TimeZone;
 
-const UTC: Zone = Zone::Named(chrono_tz::UTC);
+const UTC: Zone = Zone::Named(crate::core::zone::Tz::UTC);
 
 fn day(d: i64, hour: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 1, hour, 0, 0).unwrap() + Duration::days(d)

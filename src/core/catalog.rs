@@ -133,7 +133,7 @@ mod tests {
         }
     }
 
-    const UTC: Zone = Zone::Named(chrono_tz::UTC);
+    const UTC: Zone = Zone::Named(crate::core::zone::Tz::UTC);
 
     /// Shows a `kind` reminder every `step` minutes from 08:00 and returns the chosen ids.
     fn run(catalog: &Catalog, kind: Kind, step: i64, count: usize) -> Vec<String> {

@@ -285,7 +285,7 @@ mod tests {
         }
     }
 
-    const UTC: Zone = Zone::Named(chrono_tz::UTC);
+    const UTC: Zone = Zone::Named(crate::core::zone::Tz::UTC);
 
     fn t(h: u32, m: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 5, 4, h, m, 0).unwrap()

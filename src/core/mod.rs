@@ -14,6 +14,7 @@ pub mod presence;
 pub mod schedule;
 pub mod summary;
 pub mod symptom;
+pub mod tzif;
 pub mod zone;
 
 pub use area::Area;

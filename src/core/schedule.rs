@@ -267,7 +267,7 @@ mod tests {
 
     #[test]
     fn a_night_range_belongs_to_the_day_it_starts_on() {
-        let zone = Zone::Named(chrono_tz::Europe::Berlin);
+        let zone = Zone::Named(crate::adapters::zoneinfo::load("Europe/Berlin").unwrap());
         let mut days: [Vec<TimeRange>; 7] = Default::default();
         days[4] = vec![r("22:00-02:00")]; // Friday night
         let week = WeekHours::new(days);
@@ -282,7 +282,7 @@ mod tests {
 
     #[test]
     fn a_night_shift_across_a_dst_change_is_shorter_or_longer_in_real_time() {
-        let zone = Zone::Named(chrono_tz::Europe::Berlin);
+        let zone = Zone::Named(crate::adapters::zoneinfo::load("Europe/Berlin").unwrap());
         let night = WeekHours::every_day(vec![r("22:00-06:00")]);
         let spring = night.period_at(&zone, at(&zone, "2026-03-29 01:00")).unwrap();
         assert_eq!((spring.end - spring.start).num_hours(), 7);
@@ -292,7 +292,7 @@ mod tests {
 
     #[test]
     fn the_day_boundary_follows_wall_time() {
-        let zone = Zone::Named(chrono_tz::America::New_York);
+        let zone = Zone::Named(crate::adapters::zoneinfo::load("America/New_York").unwrap());
         let four = NaiveTime::from_hms_opt(4, 0, 0).unwrap();
         let t = at(&zone, "2026-03-08 03:30"); // after the spring-forward change
         assert_eq!(zone.rfc3339(day_began(&zone, four, t)), "2026-03-07T04:00:00-05:00");

@@ -174,7 +174,7 @@ mod tests {
     use chrono::{TimeZone, Utc};
 
     fn berlin() -> Zone {
-        Zone::Named(chrono_tz::Europe::Berlin)
+        Zone::Named(crate::adapters::zoneinfo::load("Europe/Berlin").unwrap())
     }
 
     fn report(id: i64, day: u32, hour: u32, area: Area, severity: u8, symptoms: &[Symptom]) -> Logged {

@@ -2,13 +2,14 @@
 //! DST gaps and folds resolved explicitly so schedules keep their wall-clock meaning.
 
 use chrono::{
-    DateTime, Datelike, Days, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, SecondsFormat,
+    DateTime, Datelike, Days, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, SecondsFormat,
     TimeZone, Utc, Weekday,
 };
-use chrono_tz::Tz;
+
+pub use super::tzif::Tz;
 
 /// The zone schedules are read in: the system's (follows `/etc/localtime` and `TZ`) or a
-/// named IANA zone from the config's `timezone` key.
+/// named IANA zone from the config's `timezone` key, read from the system's zoneinfo.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Zone {
     System,
@@ -39,10 +40,7 @@ impl Zone {
     }
 
     pub fn local(&self, at: DateTime<Utc>) -> NaiveDateTime {
-        match self {
-            Zone::System => at.with_timezone(&chrono::Local).naive_local(),
-            Zone::Named(tz) => at.with_timezone(tz).naive_local(),
-        }
+        self.in_zone(at).naive_local()
     }
 
     pub fn date(&self, at: DateTime<Utc>) -> NaiveDate {
@@ -53,10 +51,7 @@ impl Zone {
     /// the gap's length (02:30 becomes 03:30), as iCalendar and most calendars do; a time that
     /// happens twice takes the requested fold.
     pub fn instant(&self, wall: NaiveDateTime, fold: Fold) -> DateTime<Utc> {
-        match self {
-            Zone::System => resolve(&chrono::Local, wall, fold),
-            Zone::Named(tz) => resolve(tz, wall, fold),
-        }
+        resolve(|w| self.offsets_for_wall(w), wall, fold)
     }
 
     pub fn instant_at(&self, date: NaiveDate, time: NaiveTime, fold: Fold) -> DateTime<Utc> {
@@ -65,34 +60,49 @@ impl Zone {
 
     /// Formats an instant in this zone with its offset, e.g. `2026-03-29T09:00:00+02:00`.
     pub fn rfc3339(&self, at: DateTime<Utc>) -> String {
-        match self {
-            Zone::System => at.with_timezone(&chrono::Local).to_rfc3339_opts(SecondsFormat::Secs, false),
-            Zone::Named(tz) => at.with_timezone(tz).to_rfc3339_opts(SecondsFormat::Secs, false),
-        }
+        self.in_zone(at).to_rfc3339_opts(SecondsFormat::Secs, false)
     }
 
     pub fn format(&self, at: DateTime<Utc>, fmt: &str) -> String {
+        self.in_zone(at).format(fmt).to_string()
+    }
+
+    /// `at` with this zone's offset at that instant.
+    fn in_zone(&self, at: DateTime<Utc>) -> DateTime<FixedOffset> {
         match self {
-            Zone::System => at.with_timezone(&chrono::Local).format(fmt).to_string(),
-            Zone::Named(tz) => at.with_timezone(tz).format(fmt).to_string(),
+            Zone::System => at.with_timezone(&chrono::Local).fixed_offset(),
+            Zone::Named(tz) => at.with_timezone(&tz.offset_at(at)),
+        }
+    }
+
+    fn offsets_for_wall(&self, wall: NaiveDateTime) -> LocalResult<FixedOffset> {
+        match self {
+            Zone::System => chrono::Local.offset_from_local_datetime(&wall),
+            Zone::Named(tz) => tz.offsets_for_wall(wall),
         }
     }
 }
 
-fn resolve<Z: TimeZone>(zone: &Z, wall: NaiveDateTime, fold: Fold) -> DateTime<Utc> {
-    match zone.from_local_datetime(&wall) {
-        LocalResult::Single(t) => t.with_timezone(&Utc),
-        LocalResult::Ambiguous(a, b) => match fold {
-            Fold::Earlier => a.with_timezone(&Utc).min(b.with_timezone(&Utc)),
-            Fold::Later => a.with_timezone(&Utc).max(b.with_timezone(&Utc)),
-        },
+fn resolve(
+    offsets: impl Fn(NaiveDateTime) -> LocalResult<FixedOffset>,
+    wall: NaiveDateTime,
+    fold: Fold,
+) -> DateTime<Utc> {
+    match offsets(wall) {
+        LocalResult::Single(o) => (wall - o).and_utc(),
+        LocalResult::Ambiguous(a, b) => {
+            let (a, b) = ((wall - a).and_utc(), (wall - b).and_utc());
+            match fold {
+                Fold::Earlier => a.min(b),
+                Fold::Later => a.max(b),
+            }
+        }
         LocalResult::None => {
             // In a gap: read the wall time with the offset in force just before the gap.
             // Real gaps are at most a few hours, so stepping back in half hours finds it.
             for half_hours in 1..=12 {
                 let before = wall - chrono::Duration::minutes(30 * half_hours);
-                if let LocalResult::Single(t) = zone.from_local_datetime(&before) {
-                    let offset = t.offset().fix();
+                if let LocalResult::Single(offset) = offsets(before) {
                     return (wall - offset).and_utc();
                 }
             }
@@ -122,7 +132,7 @@ mod tests {
     use super::*;
 
     fn berlin() -> Zone {
-        Zone::Named(chrono_tz::Europe::Berlin)
+        Zone::Named(crate::adapters::zoneinfo::load("Europe/Berlin").unwrap())
     }
 
     fn wall(s: &str) -> NaiveDateTime {
@@ -147,7 +157,7 @@ mod tests {
 
     #[test]
     fn ordinary_times_map_one_to_one() {
-        let z = Zone::Named(chrono_tz::America::New_York);
+        let z = Zone::Named(crate::adapters::zoneinfo::load("America/New_York").unwrap());
         let t = z.instant(wall("2026-07-01 09:00"), Fold::Later);
         assert_eq!(z.rfc3339(t), "2026-07-01T09:00:00-04:00");
         assert_eq!(z.local(t), wall("2026-07-01 09:00"));

@@ -9,7 +9,8 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
 /// The date `n` days before today in the tests' zone (Europe/Berlin).
 fn day(n: i64) -> NaiveDate {
-    Utc::now().with_timezone(&chrono_tz::Europe::Berlin).date_naive() - Duration::days(n)
+    let berlin = postured::adapters::zoneinfo::load("Europe/Berlin").expect("tzdata is installed by .ci/run");
+    postured::core::Zone::Named(berlin).date(Utc::now()) - Duration::days(n)
 }
 
 /// 10:00 on the day `n` days back, as `--at` takes it.
