@@ -66,7 +66,7 @@ pub fn run(config: Option<PathBuf>, args: &PlanArgs) -> anyhow::Result<ExitCode>
     let mut items: Vec<Item> = events.iter().map(Item::Event).chain(care.iter().map(Item::Care)).collect();
     items.sort_by_key(Item::at);
 
-    let mut out = BufWriter::new(std::io::stdout().lock());
+    let mut out = BufWriter::new(super::out::Stdout);
     if args.json {
         for item in &items {
             let l = match item {
