@@ -10,6 +10,7 @@ use std::process::ExitCode;
 pub const FORMAT_VERSION: u32 = 1;
 
 pub fn run(config: Option<PathBuf>, output: Option<&Path>) -> anyhow::Result<ExitCode> {
+    super::output_file::check_first(output)?;
     let zone = zone_or_default(config);
     let store = open_store()?;
     let mut reports = store.export_table("discomfort")?;

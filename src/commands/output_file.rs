@@ -11,12 +11,22 @@ use std::io::Write;
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
+/// Refuses a bad `--output` before any work is done (and before the store is opened).
+pub fn check_first(path: Option<&Path>) -> anyhow::Result<()> {
+    match path {
+        Some(p) => allowed(p).map(drop),
+        None => Ok(()),
+    }
+}
+
 /// Writes `bytes` to `path` (created or replaced, mode 0600: this is health data).
 pub fn write(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let state = paths::state_dir();
-    let target =
-        check(path, state.as_deref()).map_err(|why| anyhow!("can't write {}: {why}", path.display()))?;
+    let target = allowed(path)?;
     replace(&target, bytes).with_context(|| format!("can't write {}", path.display()))
+}
+
+fn allowed(path: &Path) -> anyhow::Result<PathBuf> {
+    check(path, paths::state_dir().as_deref()).map_err(|why| anyhow!("can't write {}: {why}", path.display()))
 }
 
 /// The target's real place (symlinked folders resolved), or why it may not be written.

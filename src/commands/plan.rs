@@ -41,7 +41,7 @@ pub fn run(config: Option<PathBuf>, args: &PlanArgs) -> anyhow::Result<ExitCode>
     let mut engine = Engine::new(crate::daemon::engine_settings(&settings), state, reports, (0, 0));
     let items = simulate(&mut engine, from, span);
 
-    let mut out = BufWriter::new(std::io::stdout().lock());
+    let mut out = BufWriter::new(super::out::Stdout);
     if args.json {
         for item in &items {
             serde_json::to_writer(&mut out, &line(item, &zone))?;

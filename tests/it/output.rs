@@ -81,6 +81,16 @@ fn output_refuses_symlinks_and_special_files() {
 }
 
 #[test]
+fn a_refused_output_is_refused_before_the_store_is_created() {
+    let home = Home::new();
+    for command in ["report", "export"] {
+        let out = home.run(&[command, "--output", "/dev/null"]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        assert!(!state(&home).exists(), "{command} created the state folder");
+    }
+}
+
+#[test]
 fn an_existing_regular_file_is_replaced_whole_and_made_private() {
     let home = logged_home();
     let dir = home.dir.path().join("out");

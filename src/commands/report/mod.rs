@@ -46,6 +46,7 @@ impl Data {
 }
 
 pub fn run(config: Option<PathBuf>, args: &ReportArgs) -> anyhow::Result<ExitCode> {
+    super::output_file::check_first(args.output.as_deref())?;
     let zone = zone_or_default(config);
     let store = open_store()?;
     let data = gather(&store, zone, clock::now(), args.days, args.area)?;
