@@ -75,7 +75,7 @@ impl Tz {
             .map(|(_, &o)| o)
             .filter(|&o| self.offset_seconds(as_if_utc - i64::from(o)) == o)
             .filter_map(FixedOffset::east_opt);
-        match (fitting.next(), fitting.next(), fitting.last()) {
+        match (fitting.next(), fitting.next(), fitting.next_back()) {
             (None, ..) => LocalResult::None,
             (Some(one), None, _) => LocalResult::Single(one),
             (Some(earlier), Some(later), None) | (Some(earlier), Some(_), Some(later)) => {
