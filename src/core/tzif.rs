@@ -7,7 +7,7 @@
 //! system keeps its own database current. Parsing, including the footer's POSIX TZ rule for
 //! times past the table, is the `tz-rs` crate's; this module adds the wall-time lookup.
 
-use chrono::{DateTime, FixedOffset, LocalResult, NaiveDateTime, Utc};
+use chrono::{DateTime, FixedOffset, LocalResult, NaiveDateTime, Offset, Utc};
 use std::sync::Mutex;
 
 /// A named zone. Copy and cheap: it points at rules that live for the rest of the process,
@@ -43,19 +43,18 @@ impl Tz {
 
     /// The offset from UTC in force at `at`.
     pub fn offset_at(&self, at: DateTime<Utc>) -> FixedOffset {
-        self.offset_at_unix(at.timestamp())
+        FixedOffset::east_opt(self.offset_seconds(at.timestamp())).unwrap_or(Utc.fix())
     }
 
-    fn offset_at_unix(&self, unix: i64) -> FixedOffset {
-        let seconds = match &self.0.table {
+    fn offset_seconds(&self, unix: i64) -> i32 {
+        match &self.0.table {
             None => 0,
             Some(table) => match table.find_local_time_type(unix) {
                 Ok(t) => t.ut_offset(),
                 // Only a version 1 file (no footer rule) runs out: keep its last offset.
                 Err(_) => table.as_ref().local_time_types().last().map_or(0, |t| t.ut_offset()),
             },
-        };
-        FixedOffset::east_opt(seconds).unwrap_or(FixedOffset::east_opt(0).expect("zero is a valid offset"))
+        }
     }
 
     /// The offsets with which `wall` happens in this zone: one, none (it falls in a gap) or two
@@ -64,24 +63,24 @@ impl Tz {
         let as_if_utc = wall.and_utc().timestamp();
         // A wall time can only have an offset that is in force somewhere near it; a day either
         // side covers every real transition (they are months apart, and at most a few hours).
-        let mut candidates: Vec<i32> = [as_if_utc - 86_400, as_if_utc, as_if_utc + 86_400]
-            .into_iter()
-            .map(|t| self.offset_at_unix(t).local_minus_utc())
-            .collect();
-        candidates.sort_unstable();
-        candidates.dedup();
-        // An offset fits when the instant it names really has that offset. A larger offset
-        // names an earlier instant, so the largest fitting offset is the earlier one.
-        let fitting: Vec<FixedOffset> = candidates
-            .into_iter()
-            .rev()
-            .filter(|&o| self.offset_at_unix(as_if_utc - i64::from(o)).local_minus_utc() == o)
-            .filter_map(FixedOffset::east_opt)
-            .collect();
-        match fitting[..] {
-            [] => LocalResult::None,
-            [one] => LocalResult::Single(one),
-            [earlier, .., later] => LocalResult::Ambiguous(earlier, later),
+        let mut candidates =
+            [as_if_utc - 86_400, as_if_utc, as_if_utc + 86_400].map(|t| self.offset_seconds(t));
+        // A larger offset names an earlier instant: largest first, so the earlier fold comes first.
+        candidates.sort_unstable_by(|a, b| b.cmp(a));
+        // An offset fits when the instant it names really has that offset.
+        let mut fitting = candidates
+            .iter()
+            .enumerate()
+            .filter(|&(i, o)| i == 0 || candidates[i - 1] != *o)
+            .map(|(_, &o)| o)
+            .filter(|&o| self.offset_seconds(as_if_utc - i64::from(o)) == o)
+            .filter_map(FixedOffset::east_opt);
+        match (fitting.next(), fitting.next(), fitting.next_back()) {
+            (None, ..) => LocalResult::None,
+            (Some(one), None, _) => LocalResult::Single(one),
+            (Some(earlier), Some(later), None) | (Some(earlier), Some(_), Some(later)) => {
+                LocalResult::Ambiguous(earlier, later)
+            }
         }
     }
 }

@@ -19,6 +19,72 @@ fn the_installed_unit_passes_systemd_analyze_verify() {
     assert_eq!(stderr(&out), "", "verify warns about nothing");
 }
 
+/// The opt-in drop-in, as shipped.
+fn sandbox_drop_in() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/systemd/sandbox.conf")).unwrap()
+}
+
+/// The installed unit in a folder of its own, with the sandbox drop-in beside it if asked.
+fn unit_folder(home: &Home, with_sandbox: bool) -> std::path::PathBuf {
+    let dir = home.dir.path().join("units");
+    std::fs::create_dir_all(&dir).unwrap();
+    let unit = dir.join("postured.service");
+    std::fs::write(&unit, postured::commands::install::unit_text(&bin())).unwrap();
+    if with_sandbox {
+        std::fs::create_dir_all(dir.join("postured.service.d")).unwrap();
+        std::fs::write(dir.join("postured.service.d/sandbox.conf"), sandbox_drop_in()).unwrap();
+    }
+    unit
+}
+
+/// `systemd-analyze --user security --offline=yes` of `unit`, in tenths ("5.9" is 59).
+fn offline_exposure(home: &Home, unit: &std::path::Path) -> u32 {
+    let out = Command::new("systemd-analyze")
+        .args(["--user", "security", "--offline=yes", "--no-pager"])
+        .arg(unit)
+        .env("XDG_RUNTIME_DIR", home.dir.path())
+        .output()
+        .expect("systemd-analyze (package systemd) is installed by .ci/run");
+    let text = stdout(&out) + &stderr(&out);
+    let level = text
+        .lines()
+        .find_map(|l| l.split("Overall exposure level for postured.service: ").nth(1))
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no overall exposure level in:\n{text}"));
+    let (whole, tenth) = level.split_once('.').unwrap_or((level, "0"));
+    whole.parse::<u32>().unwrap() * 10 + tenth.parse::<u32>().unwrap()
+}
+
+#[test]
+fn the_shipped_unit_keeps_its_hardening_score_and_does_not_restart_on_a_broken_config() {
+    let home = Home::new();
+    let unit = unit_folder(&home, false);
+    let exposure = offline_exposure(&home, &unit);
+    assert!(exposure <= 59, "exposure {}.{} is above the goal of 5.9", exposure / 10, exposure % 10);
+    let text = std::fs::read_to_string(&unit).unwrap();
+    assert!(text.contains("\nRestartPreventExitStatus=78\n"), "{text}");
+    // A user manager can't apply these: the unit would fail to start (status 218).
+    for refused in ["CapabilityBoundingSet=", "AmbientCapabilities="] {
+        assert!(!text.lines().any(|l| l.starts_with(refused)), "{refused} in {text}");
+    }
+}
+
+#[test]
+fn the_unit_with_the_sandbox_drop_in_scores_4_or_better_and_passes_verify() {
+    let home = Home::new();
+    let unit = unit_folder(&home, true);
+    let exposure = offline_exposure(&home, &unit);
+    assert!(exposure <= 40, "exposure {}.{} is above the goal of 4.0", exposure / 10, exposure % 10);
+    let out = Command::new("systemd-analyze")
+        .args(["--user", "verify", "--man=no"])
+        .arg(&unit)
+        .env("XDG_RUNTIME_DIR", home.dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(stderr(&out), "", "verify warns about nothing");
+}
+
 /// A `systemctl` that records its arguments and succeeds (or fails, if asked to).
 fn fake_systemctl(home: &Home, fail: bool) -> std::path::PathBuf {
     let dir = home.dir.path().join("fakebin");
