@@ -38,7 +38,7 @@ pub fn run(config: Option<PathBuf>, args: &PlanArgs) -> anyhow::Result<ExitCode>
     let (mut state, reports) = stored(from)?;
     // What a running daemon has on screen is not the plan's to close.
     state.on_screen.clear();
-    let mut engine = Engine::new(crate::daemon::engine_settings(&settings), state, reports, (0, 0));
+    let mut engine = Engine::new(crate::daemon::engine_settings(&settings), state, reports, (0, 0)).dry_run();
     let items = simulate(&mut engine, from, span);
 
     let mut out = BufWriter::new(super::out::Stdout);

@@ -137,6 +137,23 @@ const KEEP: Duration = Duration::hours(48);
 const KEEP_ENTRIES: Duration = Duration::days(30);
 
 impl LimitState {
+    /// What `check` needs to look at `now` as if one more reminder of `kind` had just been
+    /// shown: cheaper than a clone, which would copy the rotation too.
+    pub fn with_shown(&self, kind: Kind, now: DateTime<Utc>) -> LimitState {
+        let mut shown = self.shown.clone();
+        shown.push(now);
+        let mut last_by_kind = self.last_by_kind.clone();
+        last_by_kind.insert(kind, now);
+        LimitState {
+            shown,
+            last_by_kind,
+            last_by_entry: BTreeMap::new(),
+            self_mobilisation: Vec::new(),
+            paused_until: self.paused_until,
+            snoozed_until: self.snoozed_until,
+        }
+    }
+
     pub fn record(&mut self, kind: Kind, entry: Option<&str>, self_mobilisation: bool, at: DateTime<Utc>) {
         self.shown.push(at);
         self.last_by_kind.insert(kind, at);
@@ -147,13 +164,21 @@ impl LimitState {
             self.self_mobilisation.push(at);
         }
         self.prune(at);
+        // Rotation data grows only here, so it is trimmed only here.
+        let keep_from = at - KEEP_ENTRIES;
+        self.last_by_entry.retain(|_, t| *t > keep_from);
     }
 
     /// Forgets what no limit can look at any more. A clock set backwards keeps everything.
     pub fn prune(&mut self, now: DateTime<Utc>) {
-        self.shown.retain(|t| now - *t < KEEP);
-        self.self_mobilisation.retain(|t| now - *t < KEEP);
-        self.last_by_entry.retain(|_, t| now - *t < KEEP_ENTRIES);
+        // One subtraction per prune, not one per entry: this runs at every planner step.
+        let keep_from = now - KEEP;
+        if self.shown.first().is_some_and(|t| *t <= keep_from) {
+            self.shown.retain(|t| *t > keep_from);
+        }
+        if self.self_mobilisation.first().is_some_and(|t| *t <= keep_from) {
+            self.self_mobilisation.retain(|t| *t > keep_from);
+        }
         if self.paused_until.is_some_and(|p| p <= now) {
             self.paused_until = None;
         }
@@ -168,7 +193,8 @@ impl LimitState {
     }
 
     pub fn shown_last_hour(&self, now: DateTime<Utc>) -> u32 {
-        self.shown.iter().filter(|t| now - **t < Duration::hours(1) && **t <= now).count() as u32
+        let from = now - Duration::hours(1);
+        self.shown.iter().filter(|t| **t > from && **t <= now).count() as u32
     }
 }
 
@@ -195,7 +221,7 @@ pub fn check(
         hold(HoldReason::DailyCap, next_day_begins(zone, rules.day_starts, now));
     }
     let in_hour: Vec<&DateTime<Utc>> =
-        state.shown.iter().filter(|t| now - **t < Duration::hours(1) && **t <= now).collect();
+        state.shown.iter().filter(|t| **t > now - Duration::hours(1) && **t <= now).collect();
     if in_hour.len() as u32 >= rules.max_per_hour {
         // Lifts once enough of the hour's reminders have aged out of the window.
         let oldest_to_expire = in_hour.len() - rules.max_per_hour as usize;

@@ -164,11 +164,14 @@ pub struct Planner {
     pub state: PlannerState,
     /// What recent discomfort reports change about suggestions; the caller keeps it current.
     pub adapt: Adapt,
+    /// The stored working period was found under the rules in force, so while `now` is inside
+    /// it there is no need to work it out again from the wall clock at every step.
+    period_current: bool,
 }
 
 impl Planner {
     pub fn new(rules: Rules, catalog: Catalog, state: PlannerState) -> Self {
-        Planner { rules, catalog, state, adapt: Adapt::default() }
+        Planner { rules, catalog, state, adapt: Adapt::default(), period_current: false }
     }
 
     /// The interval of `kind` at `now`, stretched while back-off is on.
@@ -207,7 +210,11 @@ impl Planner {
             self.state.back_off_until = None;
             self.state.ignored_in_a_row = 0;
         }
-        let period = self.rules.hours.period_at(&self.rules.zone, now);
+        let period = match self.state.period {
+            Some(p) if self.period_current && p.contains(now) => Some(p),
+            _ => self.rules.hours.period_at(&self.rules.zone, now),
+        };
+        self.period_current = true;
         if period != self.state.period {
             // A new working period starts every timer afresh; nothing carries over the night.
             self.state.period = period;
@@ -249,9 +256,7 @@ impl Planner {
             match check {
                 Ok(()) if decided.is_none() => {
                     let r = self.fire(kind, now);
-                    let mut tentative = self.state.limits.clone();
-                    tentative.record(kind, r.entry.as_deref(), false, now);
-                    decided = Some((kind, tentative));
+                    decided = Some((kind, self.state.limits.with_shown(kind, now)));
                     events.push(Event::Fired(r));
                 }
                 Ok(()) => {}
@@ -405,6 +410,7 @@ impl Planner {
     /// After the wall clock was set: a timer further away than its interval (the clock went
     /// back) is brought in, so nothing waits longer than its interval from now.
     pub fn clock_changed(&mut self, now: DateTime<Utc>) {
+        self.period_current = false;
         let kinds: Vec<Kind> = self.state.due.keys().copied().collect();
         for kind in kinds {
             let latest = now + self.interval(kind, now);
@@ -445,6 +451,7 @@ impl Planner {
     pub fn reload(&mut self, rules: Rules, catalog: Catalog, now: DateTime<Utc>) {
         self.rules = rules;
         self.catalog = catalog;
+        self.period_current = false;
         self.state.held.clear();
         let snoozed = self.state.snoozed.as_ref().map(|r| r.kind);
         let kinds: Vec<Kind> = self.state.due.keys().copied().collect();

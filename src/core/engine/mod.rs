@@ -221,6 +221,8 @@ pub struct Engine {
     next_advice_row: i64,
     effects: Vec<Effect>,
     saved: PlannerState,
+    /// `false` for a dry run (`plan`): nothing is saved, so the state need not be compared.
+    persist: bool,
 }
 
 impl Engine {
@@ -251,7 +253,14 @@ impl Engine {
             next_advice_row: last_rows.1 + 1,
             effects: Vec::new(),
             saved: state,
+            persist: true,
         }
+    }
+
+    /// An engine whose state is never saved: for `plan`, which only looks ahead.
+    pub fn dry_run(mut self) -> Engine {
+        self.persist = false;
+        self
     }
 
     pub fn settings(&self) -> &Settings {
@@ -394,6 +403,9 @@ impl Engine {
     }
 
     fn save_if_changed(&mut self) {
+        if !self.persist {
+            return;
+        }
         let mut on_screen = self.screen.leftovers();
         on_screen.extend(self.leftovers.iter().cloned());
         self.planner.state.on_screen = on_screen;
