@@ -285,11 +285,12 @@ impl Planner {
     /// Gives every enabled kind a timer and drops the timers of kinds no longer enabled
     /// (after a reload, or on entering a period).
     fn sync_kinds(&mut self, now: DateTime<Utc>) {
-        let intervals = self.rules.intervals.clone();
+        let intervals = &self.rules.intervals;
         self.state.due.retain(|k, _| intervals.contains_key(k));
-        for kind in intervals.keys() {
-            if !self.state.due.contains_key(kind) && !self.state.held.contains_key(kind) {
-                self.restart(*kind, now);
+        for kind in Kind::ALL {
+            let missing = !self.state.due.contains_key(&kind) && !self.state.held.contains_key(&kind);
+            if missing && self.rules.intervals.contains_key(&kind) {
+                self.restart(kind, now);
             }
         }
     }

@@ -831,11 +831,14 @@ impl Engine {
 
     /// Care advice due now, under its own limits; warning signs whatever else would hold them.
     fn care(&mut self, now: DateTime<Utc>) {
+        self.care_retry_at = None;
+        if self.reports.is_empty() && self.findings.is_empty() {
+            return;
+        }
         let zone = self.planner.rules.zone;
         if self.assessed_on != Some(zone.date(now)) {
             self.assess(now);
         }
-        self.care_retry_at = None;
         if self.findings.is_empty() || self.no_server(now) {
             return;
         }

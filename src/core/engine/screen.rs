@@ -104,6 +104,9 @@ impl Screen {
     }
 
     pub fn take_expired(&mut self, now: DateTime<Utc>) -> Vec<Note> {
+        if self.next_expiry().is_none_or(|t| now < t) {
+            return Vec::new();
+        }
         self.take_where(|n| n.id.is_some() && n.expires_at.is_some_and(|t| now >= t))
     }
 
