@@ -207,12 +207,14 @@ fn recurrence(rules: &CareRules, mine: &[&Logged], zone: &Zone, now: DateTime<Ut
 }
 
 fn worsening(rules: &CareRules, mine: &[&Logged], now: DateTime<Utc>) -> Option<Finding> {
-    let window: Vec<&&Logged> = mine.iter().filter(|r| now - r.at < rules.worsening_window).collect();
+    // Every report of the series counts (as for recurrence and persistence): a rise from 0/10
+    // is a rise from nothing to mild, not a worsening.
+    let window: Vec<&&Logged> = mine
+        .iter()
+        .filter(|r| r.severity >= rules.counts_from && now - r.at < rules.worsening_window)
+        .collect();
     let (first, last) = (window.first()?, window.last()?);
-    if window.len() < 3
-        || last.severity < rules.counts_from
-        || last.severity < first.severity + rules.worsening_step
-    {
+    if window.len() < 3 || last.severity < first.severity + rules.worsening_step {
         return None;
     }
     let days = (last.at - first.at).num_days().max(1);

@@ -66,6 +66,29 @@ fn worsening_needs_a_two_point_rise_over_three_reports() {
 }
 
 #[test]
+fn worsening_counts_only_reports_at_or_above_the_counting_severity() {
+    // Issue 10, item 1: every report of the series must count, not just the latest.
+    for below in [[0, 0, 2], [0, 1, 2], [1, 1, 3], [1, 3, 3], [1, 2, 4]] {
+        let r = series(Area::Neck, &[(0, below[0]), (3, below[1]), (6, below[2])]);
+        assert_eq!(reasons(&r, day(6, 12)), [], "{below:?}: a report below 2/10 is not part of the series");
+    }
+    // At the counting severity: 2 → 2 → 4 is a rise of 2 over three counted reports.
+    let at = series(Area::Neck, &[(0, 2), (3, 2), (6, 4)]);
+    let found = assess(&CareRules::default(), &at, &UTC, day(6, 12));
+    assert_eq!(found[0].reason, Reason::Worsening);
+    assert_eq!(found[0].why, "neck discomfort rose from 2/10 to 4/10 over 6 days");
+    // An uncounted report before three counted ones is left out, not taken as the start.
+    let lead = series(Area::Neck, &[(0, 1), (2, 2), (4, 3), (6, 4)]);
+    let found = assess(&CareRules::default(), &lead, &UTC, day(6, 12));
+    assert_eq!(found[0].why, "neck discomfort rose from 2/10 to 4/10 over 4 days");
+    // With a higher counting severity the same series is below it.
+    let rules = CareRules { counts_from: 3, ..CareRules::default() };
+    assert!(assess(&rules, &at, &UTC, day(6, 12)).is_empty());
+    let three = series(Area::Neck, &[(0, 3), (3, 3), (6, 5)]);
+    assert_eq!(assess(&rules, &three, &UTC, day(6, 12))[0].reason, Reason::Worsening);
+}
+
+#[test]
 fn persistence_needs_more_than_four_weeks_without_easing() {
     let weekly = |last_day: i64, last: u8| {
         let mut d: Vec<(i64, u8)> = (0..last_day).step_by(7).map(|d| (d, 3)).collect();
