@@ -98,6 +98,28 @@ impl Reason {
     }
 }
 
+/// Where a piece of advice was shown; each place it was shown is stored, and counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShownIn {
+    /// A desktop notification of the daemon's.
+    Notification,
+    /// Printed by `postured log` in the terminal.
+    Terminal,
+    /// Returned to another program's `Log` call over D-Bus.
+    Dbus,
+}
+
+impl ShownIn {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ShownIn::Notification => "notification",
+            ShownIn::Terminal => "terminal",
+            ShownIn::Dbus => "dbus",
+        }
+    }
+}
+
 /// One piece of care advice the reports call for.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Finding {
