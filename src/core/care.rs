@@ -139,9 +139,12 @@ impl Logged {
         self.at.max(self.logged_at)
     }
 
-    /// The most urgent warning tier among its symptoms, in its area.
-    pub fn urgency(&self) -> Option<Urgency> {
-        self.symptoms.iter().map(|s| s.urgency_in(self.area)).min()
+    /// The most urgent warning tier among its symptoms, in its area; severe chest discomfort
+    /// (at or above `care.severe`) is a warning sign of its own, since chest pain can come from
+    /// the heart.
+    pub fn urgency(&self, rules: &CareRules) -> Option<Urgency> {
+        let chest = (self.area == Area::Chest && self.severity >= rules.severe).then_some(Urgency::Now);
+        self.symptoms.iter().map(|s| s.urgency_in(self.area)).chain(chest).min()
     }
 }
 
@@ -160,12 +163,16 @@ pub fn assess(rules: &CareRules, reports: &[Logged], zone: &Zone, now: DateTime<
     past.sort_by_key(|r| (r.at, r.id));
     let mut findings = Vec::new();
     for r in past.iter().filter(|r| now - r.news_at() < rules.warning_pause) {
-        if let Some(urgency) = r.urgency() {
+        if let Some(urgency) = r.urgency(rules) {
             let reason = match urgency {
                 Urgency::Now => Reason::WarningNow,
                 Urgency::Today => Reason::WarningToday,
             };
-            let why = format!("{} with {} discomfort", symptom::list_words(&r.symptoms), r.area.modifier());
+            let why = if r.symptoms.is_empty() {
+                format!("{} discomfort at {}/10", r.area.modifier(), r.severity)
+            } else {
+                format!("{} with {} discomfort", symptom::list_words(&r.symptoms), r.area.modifier())
+            };
             findings.push(Finding { area: r.area, reason, report: r.id, why, symptoms: r.symptoms.clone() });
         }
     }
@@ -375,7 +382,7 @@ pub fn adapt(rules: &CareRules, reports: &[Logged], now: DateTime<Utc>) -> Adapt
     recent.sort_by_key(|r| std::cmp::Reverse((r.at, r.id)));
     let mut a = Adapt::default();
     for r in &recent {
-        let warning = !r.symptoms.is_empty() && now - r.news_at() < rules.warning_pause;
+        let warning = r.urgency(rules).is_some() && now - r.news_at() < rules.warning_pause;
         if warning && !a.paused.contains(&r.area) {
             a.paused.push(r.area);
         }
@@ -385,7 +392,9 @@ pub fn adapt(rules: &CareRules, reports: &[Logged], now: DateTime<Utc>) -> Adapt
         if now - r.at >= ADAPT_WINDOW {
             continue;
         }
-        if r.severity >= rules.counts_from && !a.favoured.contains(&r.area) {
+        // Chest discomfort is never a reason to pick a stretch (chest-opening stretches stay in
+        // the rotation for posture).
+        if r.severity >= rules.counts_from && r.area != Area::Chest && !a.favoured.contains(&r.area) {
             a.favoured.push(r.area);
         }
         for s in &r.symptoms {

@@ -272,3 +272,34 @@ fn a_long_warning_pause_keeps_the_area_paused_past_the_adapt_week() {
     assert_eq!(adapt(&rules, &[r.clone()], day(9, 10)).paused, [Area::Neck]);
     assert_eq!(adapt(&rules, &[r], day(10, 11)).paused, []);
 }
+
+#[test]
+fn severe_chest_discomfort_is_a_warning_sign_at_the_severe_threshold_not_below() {
+    // Issue 10, item 3: chest pain can come from the heart (shared/care.md §1.1, §1.3).
+    assert_eq!(reasons(&series(Area::Chest, &[(0, 6)]), day(0, 12)), []);
+    for at_or_above in [7, 8, 10] {
+        let found =
+            assess(&CareRules::default(), &series(Area::Chest, &[(0, at_or_above)]), &UTC, day(0, 12));
+        assert_eq!(found.len(), 1, "{at_or_above}");
+        assert_eq!(found[0].reason, Reason::WarningNow, "{at_or_above}");
+        assert_eq!(found[0].why, format!("chest discomfort at {at_or_above}/10"));
+    }
+    // It follows `care.severe`.
+    let rules = CareRules { severe: 8, ..CareRules::default() };
+    assert!(assess(&rules, &series(Area::Chest, &[(0, 7)]), &UTC, day(0, 12)).is_empty());
+    // Elsewhere a 7/10 stays routine advice.
+    assert_eq!(reasons(&series(Area::Neck, &[(0, 7)]), day(0, 12)), [(Area::Neck, Reason::Severe)]);
+    // Like any warning sign, it pauses stretches for the area and the self-mobilisation.
+    let a = adapt(&CareRules::default(), &series(Area::Chest, &[(0, 7)]), day(1, 9));
+    assert_eq!(a.paused, [Area::Chest]);
+    assert!(a.no_self_mobilisation);
+    let a = adapt(&CareRules::default(), &series(Area::Chest, &[(0, 6)]), day(1, 9));
+    assert_eq!(a.paused, []);
+}
+
+#[test]
+fn no_stretch_is_chosen_for_a_chest_pain_report() {
+    let reports = [report(1, day(0, 9), Area::Chest, 5), report(2, day(0, 10), Area::Neck, 3)];
+    let a = adapt(&CareRules::default(), &reports, day(0, 12));
+    assert_eq!(a.favoured, [Area::Neck], "chest reports never steer stretches towards the chest");
+}

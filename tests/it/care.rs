@@ -272,3 +272,24 @@ fn advice_printed_without_the_daemon_is_stored_counts_for_the_limits_and_is_not_
         db(&home).query_row("SELECT source FROM discomfort ORDER BY id DESC", [], |r| r.get(0)).unwrap();
     assert_eq!(source, "cli");
 }
+
+#[test]
+fn severe_chest_discomfort_is_urgent_and_all_chest_advice_says_when_to_get_help() {
+    let home = Home::new();
+    let log = |args: &[&str]| {
+        let mut all = vec!["log"];
+        all.extend_from_slice(args);
+        let out = home.run(&all);
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let below = log(&["--area", "chest", "--severity", "6"]);
+    assert!(!below.contains("medical help"), "{below}");
+    let severe = log(&["--area", "chest", "--severity", "8"]);
+    assert!(severe.contains("Please get medical help now"), "{severe}");
+    assert!(severe.contains("You logged chest discomfort at 8/10. Don't wait"), "{severe}");
+    assert!(severe.contains("needs urgent help: call your local emergency number"), "{severe}");
+    assert!(!severe.contains("physical therapist"), "{severe}");
+    let plan = stdout(&home.run(&["plan", "--json"]));
+    assert!(!plan.contains("\"entry\":\"doorway-chest"), "no stretch for the chest while paused: {plan}");
+}
