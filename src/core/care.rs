@@ -183,7 +183,7 @@ pub fn assess(rules: &CareRules, reports: &[Logged], zone: &Zone, now: DateTime<
         let mine: Vec<&Logged> = past.iter().copied().filter(|r| r.area == area).collect();
         let routine = [
             persistence(rules, &mine, now),
-            worsening(rules, &mine, now),
+            worsening(rules, &mine, zone, now),
             recurrence(rules, &mine, zone, now),
             severe(rules, &mine, now),
         ];
@@ -218,10 +218,30 @@ fn severe(rules: &CareRules, mine: &[&Logged], now: DateTime<Utc>) -> Option<Fin
     )
 }
 
+/// A window as whole calendar days (a part-day counts as a day; at least one).
+pub fn whole_days(window: Duration) -> i64 {
+    ((window.num_seconds() + 86_399) / 86_400).max(1)
+}
+
+/// Whether `at` falls on one of the last `window` calendar days in `zone`, today included:
+/// "the last 14 days" are today and the 13 dates before it, whatever the hour.
+fn within_days(zone: &Zone, window: Duration, at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    (zone.date(now) - zone.date(at)).num_days() < whole_days(window)
+}
+
+/// How far apart two reports are, in words a person would use about their dates.
+fn span_words(zone: &Zone, from: DateTime<Utc>, to: DateTime<Utc>) -> String {
+    match (zone.date(to) - zone.date(from)).num_days() {
+        0 => "within a day".to_owned(),
+        1 => "from one day to the next".to_owned(),
+        n => format!("over {n} days"),
+    }
+}
+
 fn recurrence(rules: &CareRules, mine: &[&Logged], zone: &Zone, now: DateTime<Utc>) -> Option<Finding> {
     let counted: Vec<&&Logged> = mine
         .iter()
-        .filter(|r| r.severity >= rules.counts_from && now - r.at < rules.recurrence_window)
+        .filter(|r| r.severity >= rules.counts_from && within_days(zone, rules.recurrence_window, r.at, now))
         .collect();
     let days: BTreeSet<_> = counted.iter().map(|r| zone.date(r.at)).collect();
     let last = counted.last()?;
@@ -230,29 +250,28 @@ fn recurrence(rules: &CareRules, mine: &[&Logged], zone: &Zone, now: DateTime<Ut
         "{} discomfort logged on {} of the last {} days",
         last.area.modifier(),
         days.len(),
-        rules.recurrence_window.num_days()
+        whole_days(rules.recurrence_window)
     );
     finding(last.area, Reason::Recurrence, last, why)
 }
 
-fn worsening(rules: &CareRules, mine: &[&Logged], now: DateTime<Utc>) -> Option<Finding> {
+fn worsening(rules: &CareRules, mine: &[&Logged], zone: &Zone, now: DateTime<Utc>) -> Option<Finding> {
     // Every report of the series counts (as for recurrence and persistence): a rise from 0/10
     // is a rise from nothing to mild, not a worsening.
     let window: Vec<&&Logged> = mine
         .iter()
-        .filter(|r| r.severity >= rules.counts_from && now - r.at < rules.worsening_window)
+        .filter(|r| r.severity >= rules.counts_from && within_days(zone, rules.worsening_window, r.at, now))
         .collect();
     let (first, last) = (window.first()?, window.last()?);
     if window.len() < 3 || last.severity < first.severity + rules.worsening_step {
         return None;
     }
-    let days = (last.at - first.at).num_days().max(1);
     let why = format!(
-        "{} discomfort rose from {}/10 to {}/10 over {days} day{}",
+        "{} discomfort rose from {}/10 to {}/10 {}",
         last.area.modifier(),
         first.severity,
         last.severity,
-        if days == 1 { "" } else { "s" }
+        span_words(zone, first.at, last.at)
     );
     finding(last.area, Reason::Worsening, last, why)
 }

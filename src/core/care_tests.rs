@@ -303,3 +303,57 @@ fn no_stretch_is_chosen_for_a_chest_pain_report() {
     let a = adapt(&CareRules::default(), &reports, day(0, 12));
     assert_eq!(a.favoured, [Area::Neck], "chest reports never steer stretches towards the chest");
 }
+
+fn new_york() -> Zone {
+    Zone::Named(crate::adapters::zoneinfo::load("America/New_York").expect("tzdata is installed"))
+}
+
+/// `hour`:00 New York time on 2026-02-10 + `d` days (EST, UTC-5, until 8 March).
+fn ny(d: i64, hour: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 2, 10, hour, 0, 0).unwrap() + Duration::hours(5) + Duration::days(d)
+}
+
+fn ny_series(area: Area, days_hours_severities: &[(i64, u32, u8)]) -> Vec<Logged> {
+    days_hours_severities
+        .iter()
+        .enumerate()
+        .map(|(i, (d, h, s))| report(i as i64 + 1, ny(*d, *h), area, *s))
+        .collect()
+}
+
+#[test]
+fn windows_count_calendar_days_in_the_configured_zone() {
+    // Issue 10, item 4. Five days at 22:00; on day 14 at 20:00 the first is less than 14 × 24 h
+    // back but 15 calendar dates back: outside "the last 14 days".
+    let rules = CareRules::default();
+    let five = ny_series(Area::Neck, &[(0, 22, 3), (3, 22, 3), (6, 22, 3), (9, 22, 3), (12, 22, 3)]);
+    assert!(assess(&rules, &five, &new_york(), ny(14, 20)).is_empty());
+    // On day 13 every one of them is within the last 14 calendar dates, even at 08:00.
+    let found = assess(&rules, &five, &new_york(), ny(13, 8));
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].why, "neck discomfort logged on 5 of the last 14 days");
+    // Reports are counted on their local date, not the UTC one: 20:00 and 10:00 the next
+    // morning are two dates in New York, one in UTC.
+    let evenings = ny_series(Area::Neck, &[(0, 20, 3), (1, 10, 3), (4, 12, 3), (6, 12, 3), (8, 12, 3)]);
+    assert_eq!(assess(&rules, &evenings, &new_york(), ny(9, 12)).len(), 1);
+    assert!(assess(&rules, &evenings, &UTC, ny(9, 12)).is_empty(), "in UTC two of them share a date");
+    // Worsening: the 3/10 from 14 calendar dates back is out of the window.
+    let w = ny_series(Area::Neck, &[(0, 22, 3), (10, 9, 4), (11, 9, 4), (14, 9, 5)]);
+    assert!(assess(&rules, &w, &new_york(), ny(14, 20)).is_empty());
+    let w = ny_series(Area::Neck, &[(1, 22, 3), (10, 9, 4), (11, 9, 4), (14, 9, 5)]);
+    assert_eq!(assess(&rules, &w, &new_york(), ny(14, 20))[0].reason, Reason::Worsening);
+}
+
+#[test]
+fn spans_are_said_in_honest_words() {
+    let rules = CareRules::default();
+    let hours = ny_series(Area::Neck, &[(0, 9, 3), (0, 10, 4), (0, 11, 5)]);
+    let found = assess(&rules, &hours, &new_york(), ny(0, 12));
+    assert_eq!(found[0].why, "neck discomfort rose from 3/10 to 5/10 within a day");
+    let overnight = ny_series(Area::Neck, &[(0, 22, 3), (0, 23, 4), (1, 7, 5)]);
+    let found = assess(&rules, &overnight, &new_york(), ny(1, 8));
+    assert_eq!(found[0].why, "neck discomfort rose from 3/10 to 5/10 from one day to the next");
+    let week = ny_series(Area::Neck, &[(0, 9, 3), (3, 9, 4), (7, 9, 5)]);
+    let found = assess(&rules, &week, &new_york(), ny(7, 12));
+    assert_eq!(found[0].why, "neck discomfort rose from 3/10 to 5/10 over 7 days");
+}
