@@ -52,6 +52,10 @@ pub fn text(f: &Finding) -> (String, String) {
                 who(f.area)
             ),
         ),
+        Reason::SevereRepeat => (
+            "Worth booking a visit".to_owned(),
+            format!("{why}. Strong discomfort that comes back is worth a visit to {}.", who(f.area)),
+        ),
         Reason::Recurrence => (
             "Worth seeing someone about it".to_owned(),
             format!("{why}. {} can look at what keeps bringing it back.", capitalise(who(f.area))),

@@ -72,6 +72,8 @@ pub struct Logged {
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
     Severe,
+    /// Two severe reports within a week.
+    SevereRepeat,
     Recurrence,
     Worsening,
     Persistence,
@@ -85,6 +87,7 @@ impl Reason {
     pub fn as_str(self) -> &'static str {
         match self {
             Reason::Severe => "severe",
+            Reason::SevereRepeat => "severe_repeat",
             Reason::Recurrence => "recurrence",
             Reason::Worsening => "worsening",
             Reason::Persistence => "persistence",
@@ -151,6 +154,10 @@ impl Logged {
 /// A severe report still calls for advice this long after it was logged (so advice held by
 /// quiet hours or a stopped daemon is not lost).
 const SEVERE_FRESH: Duration = Duration::days(2);
+/// S2: this many severe reports…
+const SEVERE_REPEAT: usize = 2;
+/// …within this many calendar days recommend booking.
+const SEVERE_REPEAT_DAYS: Duration = Duration::days(7);
 /// An episode ends after this long without a counted report in the area.
 const EPISODE_GAP: Duration = Duration::days(30);
 /// How far back the rules ever look; callers load this much history.
@@ -182,9 +189,10 @@ pub fn assess(rules: &CareRules, reports: &[Logged], zone: &Zone, now: DateTime<
     for area in Area::ALL.into_iter().filter(|a| !warned.contains(a)) {
         let mine: Vec<&Logged> = past.iter().copied().filter(|r| r.area == area).collect();
         let routine = [
-            persistence(rules, &mine, now),
+            persistence(rules, &mine, zone, now),
             worsening(rules, &mine, zone, now),
             recurrence(rules, &mine, zone, now),
+            severe_repeat(rules, &mine, zone, now),
             severe(rules, &mine, now),
         ];
         if let Some(f) = routine.into_iter().flatten().next() {
@@ -238,14 +246,36 @@ fn span_words(zone: &Zone, from: DateTime<Utc>, to: DateTime<Utc>) -> String {
     }
 }
 
+/// S2: a severe report again within a week (the latest still fresh, as for S1).
+fn severe_repeat(rules: &CareRules, mine: &[&Logged], zone: &Zone, now: DateTime<Utc>) -> Option<Finding> {
+    let last = mine.iter().rev().find(|r| now - r.news_at() < SEVERE_FRESH && r.severity >= rules.severe)?;
+    let n = mine
+        .iter()
+        .filter(|r| r.severity >= rules.severe && r.at <= last.at)
+        .filter(|r| (zone.date(last.at) - zone.date(r.at)).num_days() < whole_days(SEVERE_REPEAT_DAYS))
+        .count();
+    (n >= SEVERE_REPEAT).then_some(())?;
+    let why = format!(
+        "{} discomfort logged at {}/10 or more {n} times within {} days",
+        last.area.modifier(),
+        rules.severe,
+        whole_days(SEVERE_REPEAT_DAYS)
+    );
+    finding(last.area, Reason::SevereRepeat, last, why)
+}
+
 fn recurrence(rules: &CareRules, mine: &[&Logged], zone: &Zone, now: DateTime<Utc>) -> Option<Finding> {
     let counted: Vec<&&Logged> = mine
         .iter()
         .filter(|r| r.severity >= rules.counts_from && within_days(zone, rules.recurrence_window, r.at, now))
         .collect();
     let days: BTreeSet<_> = counted.iter().map(|r| zone.date(r.at)).collect();
-    let last = counted.last()?;
+    let (first, last) = (counted.first()?, counted.last()?);
     (days.len() as u32 >= rules.recurrence_days).then_some(())?;
+    // P1: not while it is easing by the meaningful step, first to latest.
+    if last.severity + rules.worsening_step <= first.severity {
+        return None;
+    }
     let why = format!(
         "{} discomfort logged on {} of the last {} days",
         last.area.modifier(),
@@ -276,7 +306,7 @@ fn worsening(rules: &CareRules, mine: &[&Logged], zone: &Zone, now: DateTime<Utc
     finding(last.area, Reason::Worsening, last, why)
 }
 
-fn persistence(rules: &CareRules, mine: &[&Logged], now: DateTime<Utc>) -> Option<Finding> {
+fn persistence(rules: &CareRules, mine: &[&Logged], zone: &Zone, now: DateTime<Utc>) -> Option<Finding> {
     let counted: Vec<&&Logged> = mine.iter().filter(|r| r.severity >= rules.counts_from).collect();
     let last = counted.last()?;
     if now - last.at >= EPISODE_GAP {
@@ -289,14 +319,25 @@ fn persistence(rules: &CareRules, mine: &[&Logged], now: DateTime<Utc>) -> Optio
         }
         first = &pair[0];
     }
-    let span = last.at - first.at;
+    // P2: first to latest across at least `persistence`, in calendar days.
+    let span = (zone.date(last.at) - zone.date(first.at)).num_days();
     let eased = last.severity + rules.worsening_step <= first.severity;
-    if span <= rules.persistence || eased {
+    if span < whole_days(rules.persistence) || eased {
         return None;
     }
     let why =
-        format!("{} discomfort logged over {} weeks without easing", last.area.modifier(), span.num_weeks());
+        format!("{} discomfort logged across {} without easing", last.area.modifier(), weeks_words(span));
     finding(last.area, Reason::Persistence, last, why)
+}
+
+/// "4 weeks", "4 weeks and 1 day", "9 days".
+fn weeks_words(days: i64) -> String {
+    let plural = |n: i64, one: &str| if n == 1 { format!("1 {one}") } else { format!("{n} {one}s") };
+    match (days / 7, days % 7) {
+        (0, d) => plural(d, "day"),
+        (w, 0) => plural(w, "week"),
+        (w, d) => format!("{} and {}", plural(w, "week"), plural(d, "day")),
+    }
 }
 
 /// What care advice was given, and what the user said to it; persisted with the planner state.

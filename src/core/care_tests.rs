@@ -89,16 +89,16 @@ fn worsening_counts_only_reports_at_or_above_the_counting_severity() {
 }
 
 #[test]
-fn persistence_needs_more_than_four_weeks_without_easing() {
+fn persistence_needs_four_weeks_without_easing() {
     let weekly = |last_day: i64, last: u8| {
         let mut d: Vec<(i64, u8)> = (0..last_day).step_by(7).map(|d| (d, 3)).collect();
         d.push((last_day, last));
         series(Area::Shoulders, &d)
     };
-    assert_eq!(reasons(&weekly(28, 3), day(28, 12)), [], "exactly four weeks");
+    assert_eq!(reasons(&weekly(27, 3), day(27, 12)), [], "a day short of four weeks");
     let found = assess(&CareRules::default(), &weekly(29, 3), &UTC, day(29, 12));
     assert_eq!(found[0].reason, Reason::Persistence);
-    assert_eq!(found[0].why, "shoulder discomfort logged over 4 weeks without easing");
+    assert_eq!(found[0].why, "shoulder discomfort logged across 4 weeks and 1 day without easing");
     assert_eq!(reasons(&weekly(35, 3), day(35, 12)), [(Area::Shoulders, Reason::Persistence)]);
     // Easing by the meaningful step (3 → 1 is below counting; use 5 → 3) ends it.
     let eased = series(Area::Shoulders, &[(0, 5), (10, 4), (20, 4), (35, 3)]);
@@ -174,7 +174,7 @@ fn routine_advice_is_rate_limited_unless_it_gets_stronger() {
     let severe = assess(&rules, &series(Area::Neck, &[(0, 7)]), &UTC, day(0, 12));
     assert_eq!(state.due(&rules, &severe, day(0, 12)).len(), 1);
     state.gave(&severe[0], day(0, 12));
-    let again = assess(&rules, &series(Area::Neck, &[(0, 7), (1, 7)]), &UTC, day(1, 12));
+    let again = assess(&rules, &series(Area::Neck, &[(0, 7), (1, 6)]), &UTC, day(1, 12));
     assert_eq!(state.due(&rules, &again, day(1, 12)), [], "same reason within 7 days");
     let worse = series(Area::Neck, &[(0, 3), (1, 3), (2, 7)]);
     let worse = assess(&rules, &worse, &UTC, day(2, 12));
@@ -356,4 +356,51 @@ fn spans_are_said_in_honest_words() {
     let week = ny_series(Area::Neck, &[(0, 9, 3), (3, 9, 4), (7, 9, 5)]);
     let found = assess(&rules, &week, &new_york(), ny(7, 12));
     assert_eq!(found[0].why, "neck discomfort rose from 3/10 to 5/10 over 7 days");
+}
+
+#[test]
+fn p1_recurrence_does_not_fire_when_the_series_eased_by_the_meaningful_step() {
+    // Issue 10, item 5, P1: 6 → 5 → 4 → 3 → 2 is getting better.
+    let eased = series(Area::Neck, &[(0, 6), (2, 5), (4, 4), (6, 3), (8, 2)]);
+    assert_eq!(reasons(&eased, day(8, 12)), []);
+    // A fall of 1 (below the step) is not easing.
+    let one = series(Area::Neck, &[(0, 4), (2, 4), (4, 4), (6, 3), (8, 3)]);
+    assert_eq!(reasons(&one, day(8, 12)), [(Area::Neck, Reason::Recurrence)]);
+    // A fall of exactly 2 is; a fall of 3 too.
+    let two = series(Area::Neck, &[(0, 5), (2, 4), (4, 4), (6, 3), (8, 3)]);
+    assert_eq!(reasons(&two, day(8, 12)), []);
+    let three = series(Area::Neck, &[(0, 6), (2, 4), (4, 4), (6, 3), (8, 3)]);
+    assert_eq!(reasons(&three, day(8, 12)), []);
+}
+
+#[test]
+fn p2_persistence_fires_at_28_days_not_27() {
+    let weekly = |last_day: i64| {
+        let mut d: Vec<(i64, u8)> = (0..last_day).step_by(7).map(|d| (d, 3)).collect();
+        d.push((last_day, 3));
+        series(Area::Shoulders, &d)
+    };
+    assert_eq!(reasons(&weekly(27), day(27, 12)), []);
+    let found = assess(&CareRules::default(), &weekly(28), &UTC, day(28, 12));
+    assert_eq!(found[0].reason, Reason::Persistence);
+    assert_eq!(found[0].why, "shoulder discomfort logged across 4 weeks without easing");
+    let found = assess(&CareRules::default(), &weekly(30), &UTC, day(30, 12));
+    assert_eq!(found[0].why, "shoulder discomfort logged across 4 weeks and 2 days without easing");
+}
+
+#[test]
+fn s2_two_severe_reports_within_7_days_recommend_booking() {
+    let two = series(Area::LowerBack, &[(0, 7), (6, 7)]);
+    let found = assess(&CareRules::default(), &two, &UTC, day(6, 12));
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].reason, Reason::SevereRepeat);
+    assert_eq!(found[0].why, "lower back discomfort logged at 7/10 or more 2 times within 7 days");
+    // Eight calendar days apart: just a severe report.
+    let apart = series(Area::LowerBack, &[(0, 7), (7, 7)]);
+    assert_eq!(reasons(&apart, day(7, 12)), [(Area::LowerBack, Reason::Severe)]);
+    // One of them below the threshold: just severe.
+    let below = series(Area::LowerBack, &[(0, 6), (6, 7)]);
+    assert_eq!(reasons(&below, day(6, 12)), [(Area::LowerBack, Reason::Severe)]);
+    // Stronger than one severe report, so it passes the repeat limit of the first.
+    assert!(Reason::SevereRepeat > Reason::Severe);
 }

@@ -233,7 +233,7 @@ fn advice_printed_without_the_daemon_is_stored_counts_for_the_limits_and_is_not_
     // No daemon on the bus: `log` stores the report itself and prints the advice.
     let said = log(&desktop, &home, &["--area", "neck", "--severity", "8"]);
     assert!(said.contains("Go gently today"), "{said}");
-    let said = log(&desktop, &home, &["--area", "neck", "--severity", "8"]);
+    let said = log(&desktop, &home, &["--area", "neck", "--severity", "6"]);
     assert!(!said.contains("Go gently today"), "not again within repeat_after: {said}");
     let said = log(&desktop, &home, &["--area", "upper-back", "--severity", "3", "--symptom", "fever"]);
     assert!(said.contains("Please contact a doctor today"), "{said}");

@@ -131,6 +131,7 @@ pub fn write_output(path: Option<&Path>, bytes: &[u8], what: &str) -> anyhow::Re
 pub fn reason_words(reason: &str) -> &str {
     match reason {
         "severe" => "a severe report",
+        "severe_repeat" => "severe again within a week",
         "recurrence" => "it keeps coming back",
         "worsening" => "it is getting worse",
         "persistence" => "it has lasted a long time",

@@ -467,7 +467,7 @@ fn issue10_advice_printed_in_the_terminal_is_stored_once_counts_for_the_limits_a
     assert_eq!(d.advice_shown_in[&2], [Notification]);
     // The next report within `repeat_after` has the same reason: neither printed nor shown.
     d.advance(Duration::hours(1));
-    called(&mut d, 2, 0, Area::Neck, 8, Terminal);
+    called(&mut d, 2, 0, Area::Neck, 6, Terminal);
     assert_eq!(answered(&d, 2), []);
     d.advance(Duration::hours(1));
     assert_eq!(d.advice.len(), 2);
