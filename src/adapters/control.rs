@@ -82,6 +82,8 @@ pub enum Request {
     Snooze(u64),
     Reload,
     Log {
+        /// Who logged it: `cli` for `postured log`, a program's own name, or `dbus` for `Log`.
+        source: String,
         area: String,
         severity: u32,
         symptoms: Vec<String>,
@@ -177,7 +179,23 @@ impl Control {
         note: String,
         at: i64,
     ) -> fdo::Result<(i64, Vec<(String, String)>)> {
-        match self.ask(Request::Log { area, severity, symptoms, note, at }).await? {
+        self.log_from("dbus".to_owned(), area, severity, symptoms, note, at).await
+    }
+
+    /// `Log`, naming the program that logs it (`source`: 1 to 32 of `a-z`, `0-9`, `-`, `_`,
+    /// `.`; `postured log` says `cli`), which is stored with the report. The advice returned is
+    /// stored as shown by that program (in the terminal for `cli`), and counts for the limits:
+    /// show it to the user.
+    async fn log_from(
+        &self,
+        source: String,
+        area: String,
+        severity: u32,
+        symptoms: Vec<String>,
+        note: String,
+        at: i64,
+    ) -> fdo::Result<(i64, Vec<(String, String)>)> {
+        match self.ask(Request::Log { source, area, severity, symptoms, note, at }).await? {
             Reply::Logged(id, advice) => Ok((id, advice)),
             other => Err(fdo::Error::Failed(format!("unexpected reply {other:?}"))),
         }
@@ -202,6 +220,15 @@ pub trait Client {
     fn reload(&self) -> zbus::Result<String>;
     fn log(
         &self,
+        area: &str,
+        severity: u32,
+        symptoms: &[&str],
+        note: &str,
+        at: i64,
+    ) -> zbus::Result<(i64, Vec<(String, String)>)>;
+    fn log_from(
+        &self,
+        source: &str,
         area: &str,
         severity: u32,
         symptoms: &[&str],

@@ -20,7 +20,7 @@ mod planner_state;
 mod private;
 mod wipe;
 
-pub use advice::AdviceRow;
+pub use advice::{AdviceRow, Given};
 pub use data::{Counts, Forgotten};
 pub use discomfort::{NewReport, Report};
 
@@ -107,6 +107,9 @@ const MIGRATIONS: &[&str] = &[
         id INTEGER PRIMARY KEY CHECK (id = 1),
         since TEXT NOT NULL
     );",
+    // 6: where each piece of care advice was shown: `notification` (all advice before this
+    // version was), `terminal` (`postured log`) or `dbus` (another program's `Log` call).
+    "ALTER TABLE care_advice ADD COLUMN shown_in TEXT NOT NULL DEFAULT 'notification';",
 ];
 
 pub const FILE_NAME: &str = "postured.sqlite3";

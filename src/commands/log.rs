@@ -5,11 +5,11 @@
 use super::ctl::{connect, run_async, said};
 use super::out::outln;
 use super::plan::parse_time;
-use crate::adapters::store::{NewReport, Store};
+use crate::adapters::store::{Given, NewReport, Store};
 use crate::adapters::{clock, paths};
 use crate::config::{self, ConfigPath};
 use crate::core::care::{self, CareRules};
-use crate::core::{Area, Symptom, Zone, advice};
+use crate::core::{Area, Finding, ShownIn, Symptom, Zone, advice};
 use anyhow::{Context, anyhow, bail};
 use chrono::{DateTime, Duration, Utc};
 use std::io::Read;
@@ -124,17 +124,17 @@ pub fn run(config: Option<PathBuf>, args: LogArgs) -> anyhow::Result<ExitCode> {
     let names: Vec<&str> = symptoms.iter().map(|s| s.as_str()).collect();
     let via_daemon = run_async(async {
         match connect().await {
-            Ok(Some(d)) => d
-                .log(
-                    args.area.as_str(),
-                    u32::from(args.severity),
-                    &names,
-                    note.as_deref().unwrap_or(""),
-                    at.timestamp(),
-                )
-                .await
+            Ok(Some(d)) => {
+                let (area, severity, note) = (args.area.as_str(), u32::from(args.severity), note.as_deref());
+                let note = note.unwrap_or("");
+                match d.log_from("cli", area, severity, &names, note, at.timestamp()).await {
+                    // A daemon from before `LogFrom`.
+                    Err(e) if unknown_method(&e) => d.log(area, severity, &names, note, at.timestamp()).await,
+                    other => other,
+                }
                 .map(Some)
-                .map_err(said),
+                .map_err(said)
+            }
             // No daemon, or no bus at all: write the store ourselves.
             Ok(None) | Err(_) => Ok(None),
         }
@@ -159,10 +159,7 @@ pub fn run(config: Option<PathBuf>, args: LogArgs) -> anyhow::Result<ExitCode> {
             let id = store
                 .log_discomfort(&report, now)
                 .with_context(|| format!("{NOT_LOGGED}: can't store it in {}", store.path().display()))?;
-            let reports = store.logged_since(now - care::LOOKBACK)?;
-            let findings = care::assess(&rules, &reports, &zone, now);
-            let mine = reports.iter().find(|r| r.id == id).map(|r| care::for_report(&findings, r));
-            (id, mine.unwrap_or_default().iter().map(advice::text).collect())
+            (id, give_advice(&store, &rules, &zone, id, now)?)
         }
     };
     let when =
@@ -172,6 +169,57 @@ pub fn run(config: Option<PathBuf>, args: LogArgs) -> anyhow::Result<ExitCode> {
         outln!("\n{summary}\n{body}")?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn unknown_method(e: &zbus::Error) -> bool {
+    match e {
+        zbus::Error::MethodError(name, ..) => name.as_str() == "org.freedesktop.DBus.Error.UnknownMethod",
+        zbus::Error::FDO(fdo) => matches!(**fdo, zbus::fdo::Error::UnknownMethod(_)),
+        _ => false,
+    }
+}
+
+/// The advice report `id` calls for, printed here since no daemon runs: under the same limits
+/// as the daemon's (routine advice not again within `repeat_after` unless stronger, quiet
+/// while booked or "later"), stored as shown in the terminal, and remembered in the saved care
+/// state so that the daemon neither shows it again nor repeats it too soon. A report that
+/// can't be stored with its advice is still logged; the advice is then printed anyway.
+fn give_advice(
+    store: &Store,
+    rules: &CareRules,
+    zone: &Zone,
+    id: i64,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<(String, String)>> {
+    let reports = store.logged_since(now - care::LOOKBACK)?;
+    let findings = care::assess(rules, &reports, zone, now);
+    let Some(report) = reports.iter().find(|r| r.id == id) else { return Ok(Vec::new()) };
+    let mine = care::for_report(&findings, report);
+    let mut due = Vec::new();
+    let texts: Vec<(Finding, (String, String))> = {
+        let state = store.load_planner_state()?.unwrap_or_default();
+        let mut care = state.care;
+        care.prune(now);
+        due.extend(care.due(rules, &mine, now));
+        due.iter().map(|f| (f.clone(), advice::text(f))).collect()
+    };
+    if texts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let given: Vec<Given<'_>> = texts
+        .iter()
+        .map(|(finding, (summary, body))| Given { finding, summary, body, shown_in: ShownIn::Terminal })
+        .collect();
+    let stored = store.give_advice(now, &given, |state| {
+        state.care.prune(now);
+        for f in &due {
+            state.care.gave(f, now);
+        }
+    });
+    if let Err(e) = stored {
+        eprintln!("postured: can't store the care advice below, so it may be given again: {e:#}");
+    }
+    Ok(texts.into_iter().map(|(_, text)| text).collect())
 }
 
 #[cfg(test)]

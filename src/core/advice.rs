@@ -6,10 +6,15 @@ use super::care::{Finding, Reason};
 
 pub const NOT_MEDICAL: &str = "postured is not medical advice; it only points you to people who can help.";
 
+/// On every piece of advice about the chest: chest pain can come from the heart.
+pub const CHEST_URGENT: &str = "Chest pain or pressure, or pain spreading to an arm, the jaw or the back, \
+    with sweating, breathlessness or nausea, needs urgent help: call your local emergency number.";
+
 /// Who to see for routine advice about `area`.
 fn who(area: Area) -> &'static str {
     match area {
         Area::Eyes => "an optometrist or doctor",
+        Area::Chest => "a doctor",
         _ => "a physical therapist, chiropractor or doctor",
     }
 }
@@ -26,8 +31,9 @@ pub fn text(f: &Finding) -> (String, String) {
         Reason::WarningNow => (
             "Please get medical help now".to_owned(),
             format!(
-                "You logged {}. With these, don't wait: call your local emergency number or an urgent care service now. Stretches for the {} are paused.",
+                "You logged {}. {}: call your local emergency number or an urgent care service now. Stretches for the {} are paused.",
                 f.why,
+                if f.symptoms.is_empty() { "Don't wait" } else { "With these, don't wait" },
                 f.area.words()
             ),
         ),
@@ -46,6 +52,10 @@ pub fn text(f: &Finding) -> (String, String) {
                 who(f.area)
             ),
         ),
+        Reason::SevereRepeat => (
+            "Worth booking a visit".to_owned(),
+            format!("{why}. Strong discomfort that comes back is worth a visit to {}.", who(f.area)),
+        ),
         Reason::Recurrence => (
             "Worth seeing someone about it".to_owned(),
             format!("{why}. {} can look at what keeps bringing it back.", capitalise(who(f.area))),
@@ -62,7 +72,8 @@ pub fn text(f: &Finding) -> (String, String) {
             ),
         ),
     };
-    (summary, format!("{advice}\n{NOT_MEDICAL}"))
+    let chest = if f.area == Area::Chest { format!("\n{CHEST_URGENT}") } else { String::new() };
+    (summary, format!("{advice}{chest}\n{NOT_MEDICAL}"))
 }
 
 #[cfg(test)]
@@ -72,6 +83,24 @@ mod tests {
 
     fn f(reason: Reason, area: Area, why: &str) -> Finding {
         Finding { area, reason, report: 1, why: why.into(), symptoms: vec![Symptom::Chest] }
+    }
+
+    #[test]
+    fn all_chest_advice_says_when_chest_pain_needs_urgent_help() {
+        for reason in [
+            Reason::Severe,
+            Reason::Recurrence,
+            Reason::Worsening,
+            Reason::Persistence,
+            Reason::WarningToday,
+            Reason::WarningNow,
+        ] {
+            let (_, b) = text(&f(reason, Area::Chest, "chest discomfort"));
+            assert!(b.contains(CHEST_URGENT), "{reason:?}: {b}");
+            assert!(b.ends_with(NOT_MEDICAL), "{b}");
+            let (_, b) = text(&f(reason, Area::Neck, "neck discomfort"));
+            assert!(!b.contains(CHEST_URGENT), "{reason:?}: {b}");
+        }
     }
 
     #[test]

@@ -72,6 +72,8 @@ pub struct Logged {
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
     Severe,
+    /// Two severe reports within a week.
+    SevereRepeat,
     Recurrence,
     Worsening,
     Persistence,
@@ -85,6 +87,7 @@ impl Reason {
     pub fn as_str(self) -> &'static str {
         match self {
             Reason::Severe => "severe",
+            Reason::SevereRepeat => "severe_repeat",
             Reason::Recurrence => "recurrence",
             Reason::Worsening => "worsening",
             Reason::Persistence => "persistence",
@@ -95,6 +98,28 @@ impl Reason {
 
     pub fn is_warning(self) -> bool {
         matches!(self, Reason::WarningToday | Reason::WarningNow)
+    }
+}
+
+/// Where a piece of advice was shown; each place it was shown is stored, and counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShownIn {
+    /// A desktop notification of the daemon's.
+    Notification,
+    /// Printed by `postured log` in the terminal.
+    Terminal,
+    /// Returned to another program's `Log` call over D-Bus.
+    Dbus,
+}
+
+impl ShownIn {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ShownIn::Notification => "notification",
+            ShownIn::Terminal => "terminal",
+            ShownIn::Dbus => "dbus",
+        }
     }
 }
 
@@ -117,15 +142,22 @@ impl Logged {
         self.at.max(self.logged_at)
     }
 
-    /// The most urgent warning tier among its symptoms, in its area.
-    pub fn urgency(&self) -> Option<Urgency> {
-        self.symptoms.iter().map(|s| s.urgency_in(self.area)).min()
+    /// The most urgent warning tier among its symptoms, in its area; severe chest discomfort
+    /// (at or above `care.severe`) is a warning sign of its own, since chest pain can come from
+    /// the heart.
+    pub fn urgency(&self, rules: &CareRules) -> Option<Urgency> {
+        let chest = (self.area == Area::Chest && self.severity >= rules.severe).then_some(Urgency::Now);
+        self.symptoms.iter().map(|s| s.urgency_in(self.area)).chain(chest).min()
     }
 }
 
 /// A severe report still calls for advice this long after it was logged (so advice held by
 /// quiet hours or a stopped daemon is not lost).
 const SEVERE_FRESH: Duration = Duration::days(2);
+/// S2: this many severe reports…
+const SEVERE_REPEAT: usize = 2;
+/// …within this many calendar days recommend booking.
+const SEVERE_REPEAT_DAYS: Duration = Duration::days(7);
 /// An episode ends after this long without a counted report in the area.
 const EPISODE_GAP: Duration = Duration::days(30);
 /// How far back the rules ever look; callers load this much history.
@@ -138,12 +170,16 @@ pub fn assess(rules: &CareRules, reports: &[Logged], zone: &Zone, now: DateTime<
     past.sort_by_key(|r| (r.at, r.id));
     let mut findings = Vec::new();
     for r in past.iter().filter(|r| now - r.news_at() < rules.warning_pause) {
-        if let Some(urgency) = r.urgency() {
+        if let Some(urgency) = r.urgency(rules) {
             let reason = match urgency {
                 Urgency::Now => Reason::WarningNow,
                 Urgency::Today => Reason::WarningToday,
             };
-            let why = format!("{} with {} discomfort", symptom::list_words(&r.symptoms), r.area.modifier());
+            let why = if r.symptoms.is_empty() {
+                format!("{} discomfort at {}/10", r.area.modifier(), r.severity)
+            } else {
+                format!("{} with {} discomfort", symptom::list_words(&r.symptoms), r.area.modifier())
+            };
             findings.push(Finding { area: r.area, reason, report: r.id, why, symptoms: r.symptoms.clone() });
         }
     }
@@ -153,9 +189,10 @@ pub fn assess(rules: &CareRules, reports: &[Logged], zone: &Zone, now: DateTime<
     for area in Area::ALL.into_iter().filter(|a| !warned.contains(a)) {
         let mine: Vec<&Logged> = past.iter().copied().filter(|r| r.area == area).collect();
         let routine = [
-            persistence(rules, &mine, now),
-            worsening(rules, &mine, now),
+            persistence(rules, &mine, zone, now),
+            worsening(rules, &mine, zone, now),
             recurrence(rules, &mine, zone, now),
+            severe_repeat(rules, &mine, zone, now),
             severe(rules, &mine, now),
         ];
         if let Some(f) = routine.into_iter().flatten().next() {
@@ -189,44 +226,87 @@ fn severe(rules: &CareRules, mine: &[&Logged], now: DateTime<Utc>) -> Option<Fin
     )
 }
 
+/// A window as whole calendar days (a part-day counts as a day; at least one).
+pub fn whole_days(window: Duration) -> i64 {
+    ((window.num_seconds() + 86_399) / 86_400).max(1)
+}
+
+/// Whether `at` falls on one of the last `window` calendar days in `zone`, today included:
+/// "the last 14 days" are today and the 13 dates before it, whatever the hour.
+fn within_days(zone: &Zone, window: Duration, at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    (zone.date(now) - zone.date(at)).num_days() < whole_days(window)
+}
+
+/// How far apart two reports are, in words a person would use about their dates.
+fn span_words(zone: &Zone, from: DateTime<Utc>, to: DateTime<Utc>) -> String {
+    match (zone.date(to) - zone.date(from)).num_days() {
+        0 => "within a day".to_owned(),
+        1 => "from one day to the next".to_owned(),
+        n => format!("over {n} days"),
+    }
+}
+
+/// S2: a severe report again within a week (the latest still fresh, as for S1).
+fn severe_repeat(rules: &CareRules, mine: &[&Logged], zone: &Zone, now: DateTime<Utc>) -> Option<Finding> {
+    let last = mine.iter().rev().find(|r| now - r.news_at() < SEVERE_FRESH && r.severity >= rules.severe)?;
+    let n = mine
+        .iter()
+        .filter(|r| r.severity >= rules.severe && r.at <= last.at)
+        .filter(|r| (zone.date(last.at) - zone.date(r.at)).num_days() < whole_days(SEVERE_REPEAT_DAYS))
+        .count();
+    (n >= SEVERE_REPEAT).then_some(())?;
+    let why = format!(
+        "{} discomfort logged at {}/10 or more {n} times within {} days",
+        last.area.modifier(),
+        rules.severe,
+        whole_days(SEVERE_REPEAT_DAYS)
+    );
+    finding(last.area, Reason::SevereRepeat, last, why)
+}
+
 fn recurrence(rules: &CareRules, mine: &[&Logged], zone: &Zone, now: DateTime<Utc>) -> Option<Finding> {
     let counted: Vec<&&Logged> = mine
         .iter()
-        .filter(|r| r.severity >= rules.counts_from && now - r.at < rules.recurrence_window)
+        .filter(|r| r.severity >= rules.counts_from && within_days(zone, rules.recurrence_window, r.at, now))
         .collect();
     let days: BTreeSet<_> = counted.iter().map(|r| zone.date(r.at)).collect();
-    let last = counted.last()?;
+    let (first, last) = (counted.first()?, counted.last()?);
     (days.len() as u32 >= rules.recurrence_days).then_some(())?;
+    // P1: not while it is easing by the meaningful step, first to latest.
+    if last.severity + rules.worsening_step <= first.severity {
+        return None;
+    }
     let why = format!(
         "{} discomfort logged on {} of the last {} days",
         last.area.modifier(),
         days.len(),
-        rules.recurrence_window.num_days()
+        whole_days(rules.recurrence_window)
     );
     finding(last.area, Reason::Recurrence, last, why)
 }
 
-fn worsening(rules: &CareRules, mine: &[&Logged], now: DateTime<Utc>) -> Option<Finding> {
-    let window: Vec<&&Logged> = mine.iter().filter(|r| now - r.at < rules.worsening_window).collect();
+fn worsening(rules: &CareRules, mine: &[&Logged], zone: &Zone, now: DateTime<Utc>) -> Option<Finding> {
+    // Every report of the series counts (as for recurrence and persistence): a rise from 0/10
+    // is a rise from nothing to mild, not a worsening.
+    let window: Vec<&&Logged> = mine
+        .iter()
+        .filter(|r| r.severity >= rules.counts_from && within_days(zone, rules.worsening_window, r.at, now))
+        .collect();
     let (first, last) = (window.first()?, window.last()?);
-    if window.len() < 3
-        || last.severity < rules.counts_from
-        || last.severity < first.severity + rules.worsening_step
-    {
+    if window.len() < 3 || last.severity < first.severity + rules.worsening_step {
         return None;
     }
-    let days = (last.at - first.at).num_days().max(1);
     let why = format!(
-        "{} discomfort rose from {}/10 to {}/10 over {days} day{}",
+        "{} discomfort rose from {}/10 to {}/10 {}",
         last.area.modifier(),
         first.severity,
         last.severity,
-        if days == 1 { "" } else { "s" }
+        span_words(zone, first.at, last.at)
     );
     finding(last.area, Reason::Worsening, last, why)
 }
 
-fn persistence(rules: &CareRules, mine: &[&Logged], now: DateTime<Utc>) -> Option<Finding> {
+fn persistence(rules: &CareRules, mine: &[&Logged], zone: &Zone, now: DateTime<Utc>) -> Option<Finding> {
     let counted: Vec<&&Logged> = mine.iter().filter(|r| r.severity >= rules.counts_from).collect();
     let last = counted.last()?;
     if now - last.at >= EPISODE_GAP {
@@ -239,14 +319,25 @@ fn persistence(rules: &CareRules, mine: &[&Logged], now: DateTime<Utc>) -> Optio
         }
         first = &pair[0];
     }
-    let span = last.at - first.at;
+    // P2: first to latest across at least `persistence`, in calendar days.
+    let span = (zone.date(last.at) - zone.date(first.at)).num_days();
     let eased = last.severity + rules.worsening_step <= first.severity;
-    if span <= rules.persistence || eased {
+    if span < whole_days(rules.persistence) || eased {
         return None;
     }
     let why =
-        format!("{} discomfort logged over {} weeks without easing", last.area.modifier(), span.num_weeks());
+        format!("{} discomfort logged across {} without easing", last.area.modifier(), weeks_words(span));
     finding(last.area, Reason::Persistence, last, why)
+}
+
+/// "4 weeks", "4 weeks and 1 day", "9 days".
+fn weeks_words(days: i64) -> String {
+    let plural = |n: i64, one: &str| if n == 1 { format!("1 {one}") } else { format!("{n} {one}s") };
+    match (days / 7, days % 7) {
+        (0, d) => plural(d, "day"),
+        (w, 0) => plural(w, "week"),
+        (w, d) => format!("{} and {}", plural(w, "week"), plural(d, "day")),
+    }
 }
 
 /// What care advice was given, and what the user said to it; persisted with the planner state.
@@ -351,7 +442,7 @@ pub fn adapt(rules: &CareRules, reports: &[Logged], now: DateTime<Utc>) -> Adapt
     recent.sort_by_key(|r| std::cmp::Reverse((r.at, r.id)));
     let mut a = Adapt::default();
     for r in &recent {
-        let warning = !r.symptoms.is_empty() && now - r.news_at() < rules.warning_pause;
+        let warning = r.urgency(rules).is_some() && now - r.news_at() < rules.warning_pause;
         if warning && !a.paused.contains(&r.area) {
             a.paused.push(r.area);
         }
@@ -361,7 +452,9 @@ pub fn adapt(rules: &CareRules, reports: &[Logged], now: DateTime<Utc>) -> Adapt
         if now - r.at >= ADAPT_WINDOW {
             continue;
         }
-        if r.severity >= rules.counts_from && !a.favoured.contains(&r.area) {
+        // Chest discomfort is never a reason to pick a stretch (chest-opening stretches stay in
+        // the rotation for posture).
+        if r.severity >= rules.counts_from && r.area != Area::Chest && !a.favoured.contains(&r.area) {
             a.favoured.push(r.area);
         }
         for s in &r.symptoms {

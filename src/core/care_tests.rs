@@ -66,16 +66,39 @@ fn worsening_needs_a_two_point_rise_over_three_reports() {
 }
 
 #[test]
-fn persistence_needs_more_than_four_weeks_without_easing() {
+fn worsening_counts_only_reports_at_or_above_the_counting_severity() {
+    // Issue 10, item 1: every report of the series must count, not just the latest.
+    for below in [[0, 0, 2], [0, 1, 2], [1, 1, 3], [1, 3, 3], [1, 2, 4]] {
+        let r = series(Area::Neck, &[(0, below[0]), (3, below[1]), (6, below[2])]);
+        assert_eq!(reasons(&r, day(6, 12)), [], "{below:?}: a report below 2/10 is not part of the series");
+    }
+    // At the counting severity: 2 → 2 → 4 is a rise of 2 over three counted reports.
+    let at = series(Area::Neck, &[(0, 2), (3, 2), (6, 4)]);
+    let found = assess(&CareRules::default(), &at, &UTC, day(6, 12));
+    assert_eq!(found[0].reason, Reason::Worsening);
+    assert_eq!(found[0].why, "neck discomfort rose from 2/10 to 4/10 over 6 days");
+    // An uncounted report before three counted ones is left out, not taken as the start.
+    let lead = series(Area::Neck, &[(0, 1), (2, 2), (4, 3), (6, 4)]);
+    let found = assess(&CareRules::default(), &lead, &UTC, day(6, 12));
+    assert_eq!(found[0].why, "neck discomfort rose from 2/10 to 4/10 over 4 days");
+    // With a higher counting severity the same series is below it.
+    let rules = CareRules { counts_from: 3, ..CareRules::default() };
+    assert!(assess(&rules, &at, &UTC, day(6, 12)).is_empty());
+    let three = series(Area::Neck, &[(0, 3), (3, 3), (6, 5)]);
+    assert_eq!(assess(&rules, &three, &UTC, day(6, 12))[0].reason, Reason::Worsening);
+}
+
+#[test]
+fn persistence_needs_four_weeks_without_easing() {
     let weekly = |last_day: i64, last: u8| {
         let mut d: Vec<(i64, u8)> = (0..last_day).step_by(7).map(|d| (d, 3)).collect();
         d.push((last_day, last));
         series(Area::Shoulders, &d)
     };
-    assert_eq!(reasons(&weekly(28, 3), day(28, 12)), [], "exactly four weeks");
+    assert_eq!(reasons(&weekly(27, 3), day(27, 12)), [], "a day short of four weeks");
     let found = assess(&CareRules::default(), &weekly(29, 3), &UTC, day(29, 12));
     assert_eq!(found[0].reason, Reason::Persistence);
-    assert_eq!(found[0].why, "shoulder discomfort logged over 4 weeks without easing");
+    assert_eq!(found[0].why, "shoulder discomfort logged across 4 weeks and 1 day without easing");
     assert_eq!(reasons(&weekly(35, 3), day(35, 12)), [(Area::Shoulders, Reason::Persistence)]);
     // Easing by the meaningful step (3 → 1 is below counting; use 5 → 3) ends it.
     let eased = series(Area::Shoulders, &[(0, 5), (10, 4), (20, 4), (35, 3)]);
@@ -151,7 +174,7 @@ fn routine_advice_is_rate_limited_unless_it_gets_stronger() {
     let severe = assess(&rules, &series(Area::Neck, &[(0, 7)]), &UTC, day(0, 12));
     assert_eq!(state.due(&rules, &severe, day(0, 12)).len(), 1);
     state.gave(&severe[0], day(0, 12));
-    let again = assess(&rules, &series(Area::Neck, &[(0, 7), (1, 7)]), &UTC, day(1, 12));
+    let again = assess(&rules, &series(Area::Neck, &[(0, 7), (1, 6)]), &UTC, day(1, 12));
     assert_eq!(state.due(&rules, &again, day(1, 12)), [], "same reason within 7 days");
     let worse = series(Area::Neck, &[(0, 3), (1, 3), (2, 7)]);
     let worse = assess(&rules, &worse, &UTC, day(2, 12));
@@ -248,4 +271,136 @@ fn a_long_warning_pause_keeps_the_area_paused_past_the_adapt_week() {
     r.symptoms = vec![Symptom::Fever];
     assert_eq!(adapt(&rules, &[r.clone()], day(9, 10)).paused, [Area::Neck]);
     assert_eq!(adapt(&rules, &[r], day(10, 11)).paused, []);
+}
+
+#[test]
+fn severe_chest_discomfort_is_a_warning_sign_at_the_severe_threshold_not_below() {
+    // Issue 10, item 3: chest pain can come from the heart (shared/care.md §1.1, §1.3).
+    assert_eq!(reasons(&series(Area::Chest, &[(0, 6)]), day(0, 12)), []);
+    for at_or_above in [7, 8, 10] {
+        let found =
+            assess(&CareRules::default(), &series(Area::Chest, &[(0, at_or_above)]), &UTC, day(0, 12));
+        assert_eq!(found.len(), 1, "{at_or_above}");
+        assert_eq!(found[0].reason, Reason::WarningNow, "{at_or_above}");
+        assert_eq!(found[0].why, format!("chest discomfort at {at_or_above}/10"));
+    }
+    // It follows `care.severe`.
+    let rules = CareRules { severe: 8, ..CareRules::default() };
+    assert!(assess(&rules, &series(Area::Chest, &[(0, 7)]), &UTC, day(0, 12)).is_empty());
+    // Elsewhere a 7/10 stays routine advice.
+    assert_eq!(reasons(&series(Area::Neck, &[(0, 7)]), day(0, 12)), [(Area::Neck, Reason::Severe)]);
+    // Like any warning sign, it pauses stretches for the area and the self-mobilisation.
+    let a = adapt(&CareRules::default(), &series(Area::Chest, &[(0, 7)]), day(1, 9));
+    assert_eq!(a.paused, [Area::Chest]);
+    assert!(a.no_self_mobilisation);
+    let a = adapt(&CareRules::default(), &series(Area::Chest, &[(0, 6)]), day(1, 9));
+    assert_eq!(a.paused, []);
+}
+
+#[test]
+fn no_stretch_is_chosen_for_a_chest_pain_report() {
+    let reports = [report(1, day(0, 9), Area::Chest, 5), report(2, day(0, 10), Area::Neck, 3)];
+    let a = adapt(&CareRules::default(), &reports, day(0, 12));
+    assert_eq!(a.favoured, [Area::Neck], "chest reports never steer stretches towards the chest");
+}
+
+fn new_york() -> Zone {
+    Zone::Named(crate::adapters::zoneinfo::load("America/New_York").expect("tzdata is installed"))
+}
+
+/// `hour`:00 New York time on 2026-02-10 + `d` days (EST, UTC-5, until 8 March).
+fn ny(d: i64, hour: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 2, 10, hour, 0, 0).unwrap() + Duration::hours(5) + Duration::days(d)
+}
+
+fn ny_series(area: Area, days_hours_severities: &[(i64, u32, u8)]) -> Vec<Logged> {
+    days_hours_severities
+        .iter()
+        .enumerate()
+        .map(|(i, (d, h, s))| report(i as i64 + 1, ny(*d, *h), area, *s))
+        .collect()
+}
+
+#[test]
+fn windows_count_calendar_days_in_the_configured_zone() {
+    // Issue 10, item 4. Five days at 22:00; on day 14 at 20:00 the first is less than 14 × 24 h
+    // back but 15 calendar dates back: outside "the last 14 days".
+    let rules = CareRules::default();
+    let five = ny_series(Area::Neck, &[(0, 22, 3), (3, 22, 3), (6, 22, 3), (9, 22, 3), (12, 22, 3)]);
+    assert!(assess(&rules, &five, &new_york(), ny(14, 20)).is_empty());
+    // On day 13 every one of them is within the last 14 calendar dates, even at 08:00.
+    let found = assess(&rules, &five, &new_york(), ny(13, 8));
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].why, "neck discomfort logged on 5 of the last 14 days");
+    // Reports are counted on their local date, not the UTC one: 20:00 and 10:00 the next
+    // morning are two dates in New York, one in UTC.
+    let evenings = ny_series(Area::Neck, &[(0, 20, 3), (1, 10, 3), (4, 12, 3), (6, 12, 3), (8, 12, 3)]);
+    assert_eq!(assess(&rules, &evenings, &new_york(), ny(9, 12)).len(), 1);
+    assert!(assess(&rules, &evenings, &UTC, ny(9, 12)).is_empty(), "in UTC two of them share a date");
+    // Worsening: the 3/10 from 14 calendar dates back is out of the window.
+    let w = ny_series(Area::Neck, &[(0, 22, 3), (10, 9, 4), (11, 9, 4), (14, 9, 5)]);
+    assert!(assess(&rules, &w, &new_york(), ny(14, 20)).is_empty());
+    let w = ny_series(Area::Neck, &[(1, 22, 3), (10, 9, 4), (11, 9, 4), (14, 9, 5)]);
+    assert_eq!(assess(&rules, &w, &new_york(), ny(14, 20))[0].reason, Reason::Worsening);
+}
+
+#[test]
+fn spans_are_said_in_honest_words() {
+    let rules = CareRules::default();
+    let hours = ny_series(Area::Neck, &[(0, 9, 3), (0, 10, 4), (0, 11, 5)]);
+    let found = assess(&rules, &hours, &new_york(), ny(0, 12));
+    assert_eq!(found[0].why, "neck discomfort rose from 3/10 to 5/10 within a day");
+    let overnight = ny_series(Area::Neck, &[(0, 22, 3), (0, 23, 4), (1, 7, 5)]);
+    let found = assess(&rules, &overnight, &new_york(), ny(1, 8));
+    assert_eq!(found[0].why, "neck discomfort rose from 3/10 to 5/10 from one day to the next");
+    let week = ny_series(Area::Neck, &[(0, 9, 3), (3, 9, 4), (7, 9, 5)]);
+    let found = assess(&rules, &week, &new_york(), ny(7, 12));
+    assert_eq!(found[0].why, "neck discomfort rose from 3/10 to 5/10 over 7 days");
+}
+
+#[test]
+fn p1_recurrence_does_not_fire_when_the_series_eased_by_the_meaningful_step() {
+    // Issue 10, item 5, P1: 6 → 5 → 4 → 3 → 2 is getting better.
+    let eased = series(Area::Neck, &[(0, 6), (2, 5), (4, 4), (6, 3), (8, 2)]);
+    assert_eq!(reasons(&eased, day(8, 12)), []);
+    // A fall of 1 (below the step) is not easing.
+    let one = series(Area::Neck, &[(0, 4), (2, 4), (4, 4), (6, 3), (8, 3)]);
+    assert_eq!(reasons(&one, day(8, 12)), [(Area::Neck, Reason::Recurrence)]);
+    // A fall of exactly 2 is; a fall of 3 too.
+    let two = series(Area::Neck, &[(0, 5), (2, 4), (4, 4), (6, 3), (8, 3)]);
+    assert_eq!(reasons(&two, day(8, 12)), []);
+    let three = series(Area::Neck, &[(0, 6), (2, 4), (4, 4), (6, 3), (8, 3)]);
+    assert_eq!(reasons(&three, day(8, 12)), []);
+}
+
+#[test]
+fn p2_persistence_fires_at_28_days_not_27() {
+    let weekly = |last_day: i64| {
+        let mut d: Vec<(i64, u8)> = (0..last_day).step_by(7).map(|d| (d, 3)).collect();
+        d.push((last_day, 3));
+        series(Area::Shoulders, &d)
+    };
+    assert_eq!(reasons(&weekly(27), day(27, 12)), []);
+    let found = assess(&CareRules::default(), &weekly(28), &UTC, day(28, 12));
+    assert_eq!(found[0].reason, Reason::Persistence);
+    assert_eq!(found[0].why, "shoulder discomfort logged across 4 weeks without easing");
+    let found = assess(&CareRules::default(), &weekly(30), &UTC, day(30, 12));
+    assert_eq!(found[0].why, "shoulder discomfort logged across 4 weeks and 2 days without easing");
+}
+
+#[test]
+fn s2_two_severe_reports_within_7_days_recommend_booking() {
+    let two = series(Area::LowerBack, &[(0, 7), (6, 7)]);
+    let found = assess(&CareRules::default(), &two, &UTC, day(6, 12));
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].reason, Reason::SevereRepeat);
+    assert_eq!(found[0].why, "lower back discomfort logged at 7/10 or more 2 times within 7 days");
+    // Eight calendar days apart: just a severe report.
+    let apart = series(Area::LowerBack, &[(0, 7), (7, 7)]);
+    assert_eq!(reasons(&apart, day(7, 12)), [(Area::LowerBack, Reason::Severe)]);
+    // One of them below the threshold: just severe.
+    let below = series(Area::LowerBack, &[(0, 6), (6, 7)]);
+    assert_eq!(reasons(&below, day(6, 12)), [(Area::LowerBack, Reason::Severe)]);
+    // Stronger than one severe report, so it passes the repeat limit of the first.
+    assert!(Reason::SevereRepeat > Reason::Severe);
 }

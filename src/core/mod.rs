@@ -18,7 +18,7 @@ pub mod tzif;
 pub mod zone;
 
 pub use area::Area;
-pub use care::{Adapt, CareRules, CareState, Finding, Logged, Reason};
+pub use care::{Adapt, CareRules, CareState, Finding, Logged, Reason, ShownIn};
 pub use catalog::{Catalog, Entry};
 pub use kind::Kind;
 pub use limits::{Hold, HoldReason, LimitRules, LimitState};

@@ -15,7 +15,7 @@ use crate::adapters::{clock, paths};
 use crate::commands::log;
 use crate::config::{self, ConfigPath};
 use crate::core::engine::{self, Effect, Engine, Input, ReportFrom};
-use crate::core::{Area, Away, Symptom, care};
+use crate::core::{Area, Away, ShownIn, Symptom, care};
 use anyhow::{Context, anyhow};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
@@ -236,7 +236,7 @@ impl Daemon {
                     severity: r.severity,
                     symptoms: r.symptoms,
                     note: None,
-                    source: "notification",
+                    source: "notification".to_owned(),
                     now: clock::now(),
                 });
                 None
@@ -351,20 +351,23 @@ impl Daemon {
                 Ok(Reply::Done(format!("snoozed until {}", when(&zone, until, now))))
             }
             Request::Reload => self.reload().await.map(Reply::Done),
-            Request::Log { area, severity, symptoms, note, at } => {
-                match read_log(&area, severity, &symptoms, &note, at, now) {
+            Request::Log { source, area, severity, symptoms, note, at } => {
+                match check_source(&source)
+                    .and_then(|()| read_log(&area, severity, &symptoms, &note, at, now))
+                {
                     Ok((area, severity, symptoms, note, at)) => {
+                        let shown_in = if source == "cli" { ShownIn::Terminal } else { ShownIn::Dbus };
                         self.next_call += 1;
                         let call = self.next_call;
                         self.waiting_logs.insert(call, reply);
                         self.writer.report(ReportJob {
-                            from: ReportFrom::Call(call),
+                            from: ReportFrom::Call(call, shown_in),
                             at,
                             area,
                             severity,
                             symptoms,
                             note,
-                            source: "cli",
+                            source,
                             now,
                         });
                         return;
@@ -438,6 +441,21 @@ fn when(zone: &crate::core::Zone, t: DateTime<Utc>, now: DateTime<Utc>) -> Strin
 type ReadLog = (Area, u8, Vec<Symptom>, Option<String>, DateTime<Utc>);
 
 /// A `Log` call's arguments, checked as the CLI checks them.
+/// The name a `LogFrom` caller gives itself, stored as the report's source.
+fn check_source(source: &str) -> Result<(), String> {
+    let fits = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.');
+    if source.is_empty() || source.len() > 32 || !source.chars().all(fits) {
+        return Err(format!(
+            "the source must be 1 to 32 of a-z, 0-9, '-', '_' and '.', got {:?}",
+            source.chars().take(40).collect::<String>()
+        ));
+    }
+    if source == "notification" {
+        return Err("the source `notification` is postured's own; name your program".to_owned());
+    }
+    Ok(())
+}
+
 fn read_log(
     area: &str,
     severity: u32,

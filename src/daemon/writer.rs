@@ -19,7 +19,7 @@ pub struct ReportJob {
     pub severity: u8,
     pub symptoms: Vec<Symptom>,
     pub note: Option<String>,
-    pub source: &'static str,
+    pub source: String,
     pub now: DateTime<Utc>,
 }
 
@@ -89,7 +89,7 @@ fn run(store: &Store, job: Job, inputs: &UnboundedSender<Input>) {
                 severity: j.severity,
                 symptoms: &j.symptoms,
                 note: j.note.as_deref(),
-                source: j.source,
+                source: &j.source,
             };
             let input = match store.log_discomfort(&report, j.now) {
                 Ok(id) => Input::ReportStored {
@@ -124,9 +124,10 @@ fn write(store: &Store, r: &Record) -> anyhow::Result<()> {
             body,
         ),
         Record::Outcome { row, outcome, at } => store.record_outcome(*row, outcome.as_str(), *at).map(|_| ()),
-        Record::Advice { row, at, finding, summary, body } => {
-            store.record_advice(*row, *at, finding, summary, body)
+        Record::Advice { row, at, finding, summary, body, shown_in } => {
+            store.record_advice(Some(*row), *at, finding, summary, body, *shown_in).map(|_| ())
         }
+        Record::AdviceAlsoShown { row, shown_in } => store.advice_also_shown(*row, *shown_in),
         Record::AdviceOutcome { row, outcome, at } => {
             store.record_advice_outcome(*row, outcome, *at).map(|_| ())
         }

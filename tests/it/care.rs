@@ -1,7 +1,7 @@
 //! Care advice end to end: reports logged from the terminal and from the buttons, the care
 //! notification the user then sees (reason, buttons, urgency), and what gets stored.
 
-use crate::daemon::{WAIT, cli, db, fast_config, setup, status_after, wait_until};
+use crate::daemon::{Daemon, WAIT, cli, db, fast_config, setup, status_after, wait_until};
 use crate::desktop::{Desktop, Shown};
 use crate::support::{Home, stderr, stdout};
 use chrono::{Duration as Days, SecondsFormat, Utc};
@@ -78,9 +78,9 @@ fn recurring_reports_bring_advice_with_its_reason_and_buttons_and_open_uses_the_
             .then_some(())
     });
 
-    // The same advice is not repeated within a week; the terminal still says it.
+    // The same advice is not repeated within a week, on screen or in the terminal.
     let said = log(&desktop, &home, &["--area", "upper-back", "--severity", "4"]);
-    assert!(said.contains("logged on 5 of the last 14 days"), "{said}");
+    assert!(!said.contains("logged on 5 of the last 14 days"), "{said}");
     settle(&desktop, &home);
     assert_eq!(care_notes(&desktop).len(), 1, "rate-limited: {:?}", care_notes(&desktop));
 
@@ -109,8 +109,15 @@ fn a_warning_sign_during_do_not_disturb_and_quiet_hours_still_notifies() {
     assert!(shown.body.contains("emergency number"), "{}", shown.body);
     assert_eq!(shown.urgency, "CRITICAL");
     settle(&desktop, &home);
-    let reasons: Vec<String> = advice_rows(&home).into_iter().map(|(_, reason, _)| reason).collect();
-    assert_eq!(reasons, ["warning_now"], "the severe report's advice is still held");
+    let given = [
+        ("severe".to_owned(), "terminal".to_owned()),
+        ("warning_now".into(), "terminal,notification".into()),
+    ];
+    assert_eq!(shown_in(&home), given, "the severe report's advice was given in the terminal only");
+    assert_eq!(care_notes(&desktop).len(), 1);
+    // Do-not-disturb ends: advice printed in the terminal does not come back as a notification.
+    desktop.set_paused(false);
+    settle(&desktop, &home);
     assert_eq!(care_notes(&desktop).len(), 1);
 }
 
@@ -192,4 +199,97 @@ fn bad_log_calls_over_d_bus_get_clear_errors_and_store_nothing() {
     // And the daemon is still there to take a good one.
     let said = log(&desktop, &home, &["--area", "neck", "--severity", "3"]);
     assert!(said.starts_with("Logged neck discomfort, 3/10 (report 1)."), "{said}");
+    // Another program's reports are stored with its own name (or `dbus`), not as `cli`.
+    let refused = rt.block_on(async {
+        let conn = zbus::connection::Builder::address(desktop.bus_address()).build().await.unwrap();
+        let proxy = postured::adapters::control::ClientProxy::new(&conn).await.unwrap();
+        proxy.log_from("waybar", "neck", 2, &[], "", 0).await.unwrap();
+        proxy.log("neck", 2, &[], "", 0).await.unwrap();
+        let mut refused = Vec::new();
+        for bad in ["", "Waybar", "notification", "a b"] {
+            refused.push(proxy.log_from(bad, "neck", 2, &[], "", 0).await.expect_err("refused").to_string());
+        }
+        refused
+    });
+    assert!(refused[0].contains("the source must be 1 to 32 of a-z"), "{refused:?}");
+    assert!(refused[2].contains("`notification` is postured's own"), "{refused:?}");
+    let db = db(&home);
+    let mut stmt = db.prepare("SELECT source FROM discomfort ORDER BY id").unwrap();
+    let sources: Vec<String> = stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+    assert_eq!(sources, ["cli", "waybar", "dbus"]);
+}
+
+fn shown_in(home: &Home) -> Vec<(String, String)> {
+    let db = db(home);
+    let mut stmt = db.prepare("SELECT reason, shown_in FROM care_advice ORDER BY id").unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
+}
+
+#[test]
+fn advice_printed_without_the_daemon_is_stored_counts_for_the_limits_and_is_not_shown_again() {
+    let desktop = Desktop::start();
+    let home = Home::new();
+    home.write_config(&config(""));
+    // No daemon on the bus: `log` stores the report itself and prints the advice.
+    let said = log(&desktop, &home, &["--area", "neck", "--severity", "8"]);
+    assert!(said.contains("Go gently today"), "{said}");
+    let said = log(&desktop, &home, &["--area", "neck", "--severity", "6"]);
+    assert!(!said.contains("Go gently today"), "not again within repeat_after: {said}");
+    let said = log(&desktop, &home, &["--area", "upper-back", "--severity", "3", "--symptom", "fever"]);
+    assert!(said.contains("Please contact a doctor today"), "{said}");
+    let rows = [("severe".to_owned(), "terminal".to_owned()), ("warning_today".into(), "terminal".into())];
+    assert_eq!(shown_in(&home), rows);
+    let report = cli(&desktop, &home, &["report", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
+    let given: Vec<(&str, String)> = json["advice"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["reason"].as_str().unwrap(), a["shown_in"].to_string()))
+        .collect();
+    assert_eq!(given, [("severe", r#"["terminal"]"#.into()), ("warning_today", r#"["terminal"]"#.into())]);
+    let markdown = stdout(&cli(&desktop, &home, &["report", "--format", "markdown"]));
+    assert!(!markdown.contains("did not suggest seeing anyone"), "{markdown}");
+    assert!(markdown.contains("| In the terminal | None asked |"), "{markdown}");
+
+    // The daemon starts: neither piece of advice is shown again.
+    let _daemon = Daemon::start(&desktop, &home);
+    settle(&desktop, &home);
+    assert!(care_notes(&desktop).is_empty(), "{:?}", care_notes(&desktop));
+    assert_eq!(shown_in(&home), rows);
+    // Through the daemon, the terminal's advice is also shown where it can be answered: one
+    // row, both places.
+    let said = log(&desktop, &home, &["--area", "wrists", "--severity", "7"]);
+    assert!(said.contains("Go gently today"), "{said}");
+    let shown = wait_until("the same advice on screen", || care_notes(&desktop).pop());
+    assert_eq!(shown.summary, "Go gently today");
+    wait_until("both places stored", || {
+        (shown_in(&home).last() == Some(&("severe".to_owned(), "terminal,notification".to_owned())))
+            .then_some(())
+    });
+    assert_eq!(shown_in(&home).len(), 3);
+    let source: String =
+        db(&home).query_row("SELECT source FROM discomfort ORDER BY id DESC", [], |r| r.get(0)).unwrap();
+    assert_eq!(source, "cli");
+}
+
+#[test]
+fn severe_chest_discomfort_is_urgent_and_all_chest_advice_says_when_to_get_help() {
+    let home = Home::new();
+    let log = |args: &[&str]| {
+        let mut all = vec!["log"];
+        all.extend_from_slice(args);
+        let out = home.run(&all);
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let below = log(&["--area", "chest", "--severity", "6"]);
+    assert!(!below.contains("medical help"), "{below}");
+    let severe = log(&["--area", "chest", "--severity", "8"]);
+    assert!(severe.contains("Please get medical help now"), "{severe}");
+    assert!(severe.contains("You logged chest discomfort at 8/10. Don't wait"), "{severe}");
+    assert!(severe.contains("needs urgent help: call your local emergency number"), "{severe}");
+    assert!(!severe.contains("physical therapist"), "{severe}");
+    let plan = stdout(&home.run(&["plan", "--json"]));
+    assert!(!plan.contains("\"entry\":\"doorway-chest"), "no stretch for the chest while paused: {plan}");
 }

@@ -114,7 +114,15 @@ fn every_d_bus_method_answers_random_and_edge_arguments_and_the_daemon_stays_up(
                 _ => {
                     let (area, severity, symptoms, note) =
                         (area(&mut rng), severity(&mut rng), symptoms(&mut rng), note(&mut rng));
-                    let result = proxy.log(area, severity, &symptoms, &note, at(&mut rng, now)).await;
+                    let at = at(&mut rng, now);
+                    let result = if rng.below(2) == 0 {
+                        proxy.log(area, severity, &symptoms, &note, at).await
+                    } else {
+                        let source =
+                            ["cli", "waybar", "", "notification", "Bad Name", "x\u{1b}", &"a".repeat(40)];
+                        let source = source[rng.below(source.len())];
+                        proxy.log_from(source, area, severity, &symptoms, &note, at).await
+                    };
                     match &result {
                         Ok(_) => logs += 1,
                         Err(e) if e.to_string().contains("control character") => control_refused += 1,

@@ -81,8 +81,13 @@ fn text_report_draws_a_sparkline_per_area_with_counts_and_trend() {
     assert!(text.contains("neck 2/10  after a call, \"long\" one"), "{text}");
     assert!(
         text.contains(
-            "neck: it is getting worse. Neck discomfort rose from 2 to 8 in 2 days. Answer: booked or saw someone."
+            "neck: it is getting worse. Neck discomfort rose from 2 to 8 in 2 days. Shown as a notification. Answer: booked or saw someone."
         ),
+        "{text}"
+    );
+    // `log` printed advice for yesterday's 8/10 and the tingling: stored as shown there.
+    assert!(
+        text.contains("neck: a severe report. Neck discomfort logged at 8/10. Shown in the terminal. Answer: none asked."),
         "{text}"
     );
     assert!(
@@ -112,7 +117,13 @@ fn markdown_report_is_a_page_for_a_therapist_with_a_row_per_area() {
         "{md}"
     );
     assert!(md.contains("| Neck | 2/10 | after a call, \"long\" one |"), "{md}");
-    assert!(md.contains("| Neck | It is getting worse: neck discomfort rose from 2 to 8 in 2 days | Booked or saw someone |"), "{md}");
+    assert!(md.contains("| Neck | It is getting worse: neck discomfort rose from 2 to 8 in 2 days | As a notification | Booked or saw someone |"), "{md}");
+    assert!(
+        md.contains(
+            "| Neck | A severe report: neck discomfort logged at 8/10 | In the terminal | None asked |"
+        ),
+        "{md}"
+    );
 }
 
 #[test]
@@ -223,7 +234,7 @@ fn export_has_every_report_reminder_and_advice_with_notes_and_answers() {
     let doc: Value = serde_json::from_str(&ok(&home, &["export"])).unwrap();
     assert_eq!(doc["format"], "postured-export");
     assert_eq!(doc["format_version"], 1);
-    assert_eq!(doc["schema_version"], 5);
+    assert_eq!(doc["schema_version"], 6);
     assert_eq!(doc["natural_breaks"], serde_json::json!([]));
     assert!(doc["exported_at"].as_str().unwrap().starts_with(&day(0).to_string()));
     let reports = doc["reports"].as_array().unwrap();
@@ -235,6 +246,8 @@ fn export_has_every_report_reminder_and_advice_with_notes_and_answers() {
     assert_eq!(doc["reminders"][0]["outcome"], "done");
     assert_eq!(doc["care_advice"][0]["why"], "neck discomfort rose from 2 to 8 in 2 days");
     assert_eq!(doc["care_advice"][0]["outcome"], "booked");
+    assert_eq!(doc["care_advice"][0]["shown_in"], "notification");
+    assert_eq!(doc["care_advice"][1]["shown_in"], "terminal", "printed by `log` for the 8/10");
 }
 
 #[test]
@@ -270,11 +283,16 @@ fn forget_asks_refuses_without_a_terminal_and_with_yes_deletes_only_older_rows()
         format!("Deleted 1 report, 0 reminders, 0 care notes and 0 breaks from before {before} 00:00.\n")
     );
     assert_eq!(count("discomfort"), 2);
-    assert_eq!((count("reminders"), count("care_advice")), (6, 1));
+    // The daemon's advice from yesterday, and what `log` printed today.
+    assert_eq!((count("reminders"), count("care_advice")), (6, 3));
 
     let out = home.run(&["forget", "--before", &day(0).to_string(), "--yes"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!((count("discomfort"), count("reminders"), count("care_advice")), (0, 0, 0));
+    assert_eq!(
+        (count("discomfort"), count("reminders"), count("care_advice")),
+        (0, 0, 2),
+        "today's advice stays"
+    );
     let out = home.run(&["forget", "--before", &day(0).to_string()]);
     assert_eq!(stdout(&out), format!("Nothing is stored from before {} 00:00; nothing deleted.\n", day(0)));
 }

@@ -55,6 +55,7 @@ struct AdviceOut<'a> {
     reason: &'a str,
     why: &'a str,
     outcome: Option<&'a str>,
+    shown_in: Vec<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -106,6 +107,7 @@ pub fn render(d: &Data) -> anyhow::Result<String> {
                 reason: &a.reason,
                 why: &a.why,
                 outcome: a.outcome.as_deref(),
+                shown_in: a.shown_in.split(',').filter(|s| !s.is_empty()).collect(),
             })
             .collect(),
         reports: d

@@ -131,6 +131,7 @@ pub fn write_output(path: Option<&Path>, bytes: &[u8], what: &str) -> anyhow::Re
 pub fn reason_words(reason: &str) -> &str {
     match reason {
         "severe" => "a severe report",
+        "severe_repeat" => "severe again within a week",
         "recurrence" => "it keeps coming back",
         "worsening" => "it is getting worse",
         "persistence" => "it has lasted a long time",
@@ -140,8 +141,16 @@ pub fn reason_words(reason: &str) -> &str {
     }
 }
 
-/// What the user did with a piece of care advice, in plain words.
-pub fn answer_words(outcome: Option<&str>) -> &str {
+/// What the user did with a piece of care advice, in plain words. Advice only printed in the
+/// terminal or given to another program had no buttons to answer.
+pub fn advice_answer(a: &crate::adapters::store::AdviceRow) -> &str {
+    if a.outcome.is_none() && !a.shown_in.split(',').any(|p| p == "notification") {
+        return "none asked";
+    }
+    answer_words(a.outcome.as_deref())
+}
+
+fn answer_words(outcome: Option<&str>) -> &str {
     match outcome {
         None => "no answer yet",
         Some("booked") => "booked or saw someone",
@@ -152,6 +161,21 @@ pub fn answer_words(outcome: Option<&str>) -> &str {
         Some("expired") => "no answer",
         Some(other) => other,
     }
+}
+
+/// Where advice was shown, from the stored `shown_in` ("terminal,notification").
+pub fn places_words(shown_in: &str) -> String {
+    let words: Vec<&str> = shown_in
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(|p| match p {
+            "notification" => "as a notification",
+            "terminal" => "in the terminal",
+            "dbus" => "to another program",
+            other => other,
+        })
+        .collect();
+    words.join(" and ")
 }
 
 /// "neck discomfort logged…" → "Neck discomfort logged…".
@@ -188,7 +212,7 @@ pub fn adherence_words(a: &Adherence) -> String {
 
 /// The tables the document formats (Markdown, HTML) share, as plain unescaped text.
 pub mod tables {
-    use super::{Data, advice_area, answer_words, capitalise, reason_words};
+    use super::{Data, advice_answer, advice_area, capitalise, places_words, reason_words};
 
     pub const AREAS: [&str; 7] = [
         "Area",
@@ -200,7 +224,7 @@ pub mod tables {
         "Signs mentioned",
     ];
     pub const NOTES: [&str; 4] = ["When", "Area", "Strength", "Note"];
-    pub const ADVICE: [&str; 4] = ["When", "Area", "Why", "Answer"];
+    pub const ADVICE: [&str; 5] = ["When", "Area", "Why", "Shown", "Answer"];
 
     pub fn areas(d: &Data) -> Vec<Vec<String>> {
         d.areas
@@ -241,7 +265,8 @@ pub mod tables {
                     d.zone.format(a.at, "%a %-d %b %Y %H:%M"),
                     capitalise(&advice_area(&a.area)),
                     format!("{}: {}", capitalise(reason_words(&a.reason)), a.why),
-                    capitalise(answer_words(a.outcome.as_deref())),
+                    capitalise(&places_words(&a.shown_in)),
+                    capitalise(advice_answer(a)),
                 ]
             })
             .collect()

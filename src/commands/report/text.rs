@@ -1,7 +1,7 @@
 //! The terminal format of `postured report`: a sparkline of each area's worst daily severity,
 //! counts and trend, then notes, care advice and how reminders were answered.
 
-use super::{Data, adherence_words, advice_area, answer_words, capitalise, reason_words};
+use super::{Data, adherence_words, advice_answer, advice_area, capitalise, places_words, reason_words};
 use std::fmt::Write;
 
 const BLOCKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
@@ -88,12 +88,13 @@ pub fn render(d: &Data) -> String {
         for a in &d.advice {
             let _ = writeln!(
                 o,
-                "  {}  {}: {}. {}. Answer: {}.",
+                "  {}  {}: {}. {}. Shown {}. Answer: {}.",
                 d.zone.format(a.at, "%a %Y-%m-%d %H:%M"),
                 advice_area(&a.area),
                 reason_words(&a.reason),
                 capitalise(&plain(&a.why)),
-                answer_words(a.outcome.as_deref())
+                places_words(&a.shown_in),
+                advice_answer(a)
             );
         }
     }

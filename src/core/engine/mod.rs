@@ -15,7 +15,7 @@ mod soak;
 #[cfg(test)]
 mod tests;
 
-use super::care::{self, CareRules, Finding, Logged};
+use super::care::{self, CareRules, Finding, Logged, ShownIn};
 use super::catalog::Catalog;
 use super::limits::{self, HoldReason};
 use super::planner::{Conditions, Event, Outcome, Planner, PlannerState, Reminder, Rules};
@@ -52,8 +52,9 @@ pub struct Settings {
 pub enum ReportFrom {
     /// The notification conversation.
     Notification,
-    /// A `Log` call; the number tells the caller's reply apart.
-    Call(u64),
+    /// A `Log` call; the number tells the caller's reply apart, and the caller shows the
+    /// advice it is answered with (in the terminal, or another program's window).
+    Call(u64, ShownIn),
 }
 
 /// A report for the daemon to store, from the notification conversation.
@@ -178,11 +179,40 @@ pub enum Effect {
 /// A row for the store; the engine numbers rows itself so effects need no answer.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Record {
-    Shown { row: i64, reminder: Reminder, body: String },
-    Outcome { row: i64, outcome: Outcome, at: DateTime<Utc> },
-    Advice { row: i64, at: DateTime<Utc>, finding: Finding, summary: String, body: String },
-    AdviceOutcome { row: i64, outcome: &'static str, at: DateTime<Utc> },
-    NaturalBreak { kind: Kind, from: DateTime<Utc>, to: DateTime<Utc>, causes: String },
+    Shown {
+        row: i64,
+        reminder: Reminder,
+        body: String,
+    },
+    Outcome {
+        row: i64,
+        outcome: Outcome,
+        at: DateTime<Utc>,
+    },
+    Advice {
+        row: i64,
+        at: DateTime<Utc>,
+        finding: Finding,
+        summary: String,
+        body: String,
+        shown_in: ShownIn,
+    },
+    /// Advice stored as given elsewhere was shown in another place too.
+    AdviceAlsoShown {
+        row: i64,
+        shown_in: ShownIn,
+    },
+    AdviceOutcome {
+        row: i64,
+        outcome: &'static str,
+        at: DateTime<Utc>,
+    },
+    NaturalBreak {
+        kind: Kind,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        causes: String,
+    },
     State(Box<PlannerState>),
 }
 
@@ -219,6 +249,8 @@ pub struct Engine {
     leftovers: Vec<Leftover>,
     next_reminder_row: i64,
     next_advice_row: i64,
+    /// Advice just given to a `Log` caller, for this pass to show on screen as well.
+    copies: Vec<(i64, Finding)>,
     effects: Vec<Effect>,
     saved: PlannerState,
     /// `false` for a dry run (`plan`): nothing is saved, so the state need not be compared.
@@ -251,6 +283,7 @@ impl Engine {
             leftovers: state.on_screen.clone(),
             next_reminder_row: last_rows.0 + 1,
             next_advice_row: last_rows.1 + 1,
+            copies: Vec::new(),
             effects: Vec::new(),
             saved: state,
             persist: true,
@@ -506,7 +539,11 @@ impl Engine {
                 self.planner.delivered(&reminder, now);
                 self.record(Record::Shown { row, reminder, body });
             }
-            What::Care { row, finding, summary, body } => {
+            What::Care { row, finding, copy: true, .. } => {
+                self.planner.state.care.gave(&finding, now);
+                self.record(Record::AdviceAlsoShown { row, shown_in: ShownIn::Notification });
+            }
+            What::Care { row, finding, summary, body, copy: false } => {
                 self.planner.state.care.gave(&finding, now);
                 let what = if finding.reason.is_warning() { "warning-sign" } else { "routine" };
                 self.say(
@@ -518,7 +555,8 @@ impl Engine {
                         finding.why
                     ),
                 );
-                self.record(Record::Advice { row, at: now, finding, summary, body });
+                let shown_in = ShownIn::Notification;
+                self.record(Record::Advice { row, at: now, finding, summary, body, shown_in });
             }
             _ => {}
         }
@@ -780,7 +818,11 @@ impl Engine {
 
     fn report_stored(&mut self, from: ReportFrom, report: Logged, now: DateTime<Utc>) {
         let (id, area, severity) = (report.id, report.area, report.severity);
-        let source = if from == ReportFrom::Notification { "notification" } else { "cli" };
+        let source = match from {
+            ReportFrom::Notification => "notification",
+            ReportFrom::Call(_, ShownIn::Terminal) => "the terminal",
+            ReportFrom::Call(..) => "D-Bus",
+        };
         self.say(false, format!("logged {area} discomfort {severity}/10 from {source} (report {id})"));
         self.reports.retain(|r| r.id != id);
         self.reports.push(report);
@@ -792,8 +834,8 @@ impl Engine {
             .map(|r| care::for_report(&self.findings, r))
             .unwrap_or_default();
         match from {
-            ReportFrom::Call(call) => {
-                let advice = mine.iter().map(advice::text).collect();
+            ReportFrom::Call(call, shown_in) => {
+                let advice = self.give_to_caller(&mine, shown_in, now);
                 self.effects.push(Effect::Logged { call, result: Ok((id, advice)) });
             }
             ReportFrom::Notification => {
@@ -811,13 +853,40 @@ impl Engine {
 
     fn report_failed(&mut self, from: ReportFrom, error: String, now: DateTime<Utc>) {
         match from {
-            ReportFrom::Call(call) => self.effects.push(Effect::Logged { call, result: Err(error) }),
+            ReportFrom::Call(call, _) => self.effects.push(Effect::Logged { call, result: Err(error) }),
             ReportFrom::Notification => {
                 self.saving = None;
                 self.say(true, format!("can't store a discomfort report: {error}"));
                 self.show(What::Info, conversation::not_logged(&error), None, now);
             }
         }
+    }
+
+    /// The advice a `Log` caller shows for its report, under the same limits as notifications:
+    /// each piece is stored once, with where it was shown, and counts as given, so it is neither
+    /// printed again on the next `log` nor shown again later within its repeat limit. This pass
+    /// also puts it on screen, where it can be answered (and a warning sign stays until
+    /// closed), if it may show now; the row then says both places.
+    fn give_to_caller(
+        &mut self,
+        mine: &[Finding],
+        shown_in: ShownIn,
+        now: DateTime<Utc>,
+    ) -> Vec<(String, String)> {
+        let rules = self.settings.care.clone();
+        self.planner.state.care.prune(now);
+        let due = self.planner.state.care.due(&rules, mine, now);
+        let mut given = Vec::new();
+        for finding in due {
+            let (summary, body) = advice::text(&finding);
+            self.planner.state.care.gave(&finding, now);
+            let row = self.next_advice_row;
+            self.next_advice_row += 1;
+            given.push((summary.clone(), body.clone()));
+            self.copies.push((row, finding.clone()));
+            self.record(Record::Advice { row, at: now, finding, summary, body, shown_in });
+        }
+        given
     }
 
     /// Looks at the reports again: after a report, a reload, and when the day changes.
@@ -839,6 +908,7 @@ impl Engine {
         if self.assessed_on != Some(zone.date(now)) {
             self.assess(now);
         }
+        let copies = std::mem::take(&mut self.copies);
         if self.findings.is_empty() || self.no_server(now) {
             return;
         }
@@ -847,13 +917,18 @@ impl Engine {
         let due = self.planner.state.care.due(&rules, &self.findings, now);
         let p = &self.planner;
         let held = limits::check_quiet(&p.rules.limits, &p.state.limits, &zone, now).err();
-        for f in due {
+        // Given to a caller already: shown too if it may show now, never later.
+        let copies = copies.into_iter().map(|(row, f)| (Some(row), f));
+        for (copy, f) in copies.chain(due.into_iter().map(|f| (None, f))) {
             if self.screen.showing_care(&f) {
                 continue;
             }
             if !f.reason.is_warning() {
                 if let Some(hold) = held {
-                    self.care_retry_at = Some(self.care_retry_at.map_or(hold.until, |t| t.min(hold.until)));
+                    if copy.is_none() {
+                        let until = self.care_retry_at.map_or(hold.until, |t| t.min(hold.until));
+                        self.care_retry_at = Some(until);
+                    }
                     continue;
                 }
                 // Looked at again when the user is back, do-not-disturb ends or the
@@ -866,10 +941,12 @@ impl Engine {
             if !self.server.as_ref().is_none_or(|s| s.actions) {
                 message.actions.clear();
             }
-            let row = self.next_advice_row;
-            self.next_advice_row += 1;
-            let what =
-                What::Care { row, finding: f, summary: message.summary.clone(), body: message.body.clone() };
+            let row = copy.unwrap_or_else(|| {
+                self.next_advice_row += 1;
+                self.next_advice_row - 1
+            });
+            let (summary, body) = (message.summary.clone(), message.body.clone());
+            let what = What::Care { row, finding: f, summary, body, copy: copy.is_some() };
             self.show(what, message, None, now);
         }
     }

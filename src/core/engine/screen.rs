@@ -29,6 +29,9 @@ pub(super) enum What {
         finding: Finding,
         summary: String,
         body: String,
+        /// Already given to a `Log` caller (row `row` exists): this is the same advice on
+        /// screen, where it can be answered.
+        copy: bool,
     },
     /// A confirmation with no buttons.
     Info,

@@ -154,7 +154,10 @@ fn soak(seed: u64, days: i64) {
                     symptoms: if warning { vec![Symptom::Weakness] } else { vec![] },
                 };
                 let warned_before = d.advice.values().filter(|(f, _)| f.report == report_id).count();
-                d.input(Input::ReportStored { from: ReportFrom::Call(report_id as u64), report });
+                d.input(Input::ReportStored {
+                    from: ReportFrom::Call(report_id as u64, ShownIn::Terminal),
+                    report,
+                });
                 if warning && d.server.is_some() {
                     let shown = d.advice.values().filter(|(f, _)| f.report == report_id).count();
                     assert!(shown > warned_before, "seed {seed} step {step}: warning advice held back");

@@ -19,6 +19,7 @@ pub(super) struct Desk {
     pub outcomes: BTreeMap<i64, String>,
     pub shown_rows: Vec<(i64, Reminder)>,
     pub advice: BTreeMap<i64, (Finding, Option<String>)>,
+    pub advice_shown_in: BTreeMap<i64, Vec<ShownIn>>,
     pub reports: Vec<NewReport>,
     pub next_report: i64,
     pub effects: Vec<Effect>,
@@ -56,6 +57,7 @@ impl Desk {
             outcomes: BTreeMap::new(),
             shown_rows: Vec::new(),
             advice: BTreeMap::new(),
+            advice_shown_in: BTreeMap::new(),
             reports: Vec::new(),
             next_report: 0,
             effects: Vec::new(),
@@ -128,8 +130,16 @@ impl Desk {
                 self.shown_rows.push((row, reminder));
                 None
             }
-            Effect::Store(Record::Advice { row, finding, .. }) => {
+            Effect::Store(Record::Advice { row, finding, shown_in, .. }) => {
+                assert!(!self.advice.contains_key(&row), "advice row {row} stored twice");
                 self.advice.insert(row, (finding, None));
+                self.advice_shown_in.insert(row, vec![shown_in]);
+                None
+            }
+            Effect::Store(Record::AdviceAlsoShown { row, shown_in }) => {
+                let places = self.advice_shown_in.get_mut(&row).expect("the row exists");
+                assert!(!places.contains(&shown_in), "{shown_in:?} twice for row {row}");
+                places.push(shown_in);
                 None
             }
             Effect::Store(Record::AdviceOutcome { row, outcome, .. }) => {
@@ -413,9 +423,80 @@ fn warning_sign_advice_is_never_held_and_comes_back_after_a_lost_server() {
         severity: 4,
         symptoms: vec![Symptom::Weakness],
     };
-    d.input(Input::ReportStored { from: ReportFrom::Call(1), report });
+    d.input(Input::ReportStored { from: ReportFrom::Call(1, ShownIn::Dbus), report });
     assert_eq!(d.advice.len(), 1, "shown at once through pause and dnd");
     d.stop_server();
     d.start_server();
     assert_eq!(d.advice.len(), 2, "shown again on the new server");
+}
+
+/// A report from a `Log` call, `days` back from now at the same hour.
+fn called(d: &mut Desk, id: i64, days: i64, area: Area, severity: u8, shown_in: ShownIn) {
+    let at = d.now - Duration::days(days);
+    let report = Logged { id, at, logged_at: d.now, area, severity, symptoms: Vec::new() };
+    d.input(Input::ReportStored { from: ReportFrom::Call(id as u64, shown_in), report });
+}
+
+fn answered(d: &Desk, call: u64) -> Vec<(String, String)> {
+    d.effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Logged { call: c, result: Ok((_, advice)) } if *c == call => Some(advice.clone()),
+            _ => None,
+        })
+        .expect("the call was answered")
+}
+
+#[test]
+fn issue10_advice_printed_in_the_terminal_is_stored_once_counts_for_the_limits_and_is_answerable() {
+    use ShownIn::{Dbus, Notification, Terminal};
+    let mut d = desk("1h");
+    called(&mut d, 1, 0, Area::Neck, 8, Terminal);
+    let printed = answered(&d, 1);
+    assert_eq!(printed.len(), 1);
+    assert_eq!(printed[0].0, "Go gently today");
+    assert_eq!(d.advice.len(), 1, "stored once: {:?}", d.advice);
+    assert_eq!(d.advice_shown_in[&1], [Terminal, Notification], "also on screen, to answer it");
+    assert!(d.screen.values().any(|s| s == "Go gently today"));
+    let (id, _) = d.top().unwrap();
+    d.click(id, "later");
+    assert_eq!(d.advice[&1].1.as_deref(), Some("later"), "the answer goes to the same row");
+    // "Later" brings it back after a day, as a notification of its own.
+    d.advance(Duration::days(1));
+    assert_eq!(d.advice.len(), 2);
+    assert_eq!(d.advice_shown_in[&2], [Notification]);
+    // The next report within `repeat_after` has the same reason: neither printed nor shown.
+    d.advance(Duration::hours(1));
+    called(&mut d, 2, 0, Area::Neck, 6, Terminal);
+    assert_eq!(answered(&d, 2), []);
+    d.advance(Duration::hours(1));
+    assert_eq!(d.advice.len(), 2);
+    // Another program's call during do-not-disturb: stored as shown over D-Bus, counts, and is
+    // not put on screen later.
+    d.input(Input::Dnd(true));
+    called(&mut d, 3, 0, Area::Wrists, 7, Dbus);
+    assert_eq!(answered(&d, 3).len(), 1);
+    d.input(Input::Dnd(false));
+    d.advance(Duration::hours(1));
+    assert_eq!(d.advice.len(), 3, "{:?}", d.advice);
+    assert_eq!(d.advice_shown_in[&3], [Dbus]);
+}
+
+#[test]
+fn issue10_a_warning_sign_logged_from_the_terminal_is_printed_stored_once_and_notified() {
+    let mut d = desk("1h");
+    d.input(Input::Dnd(true));
+    let report = Logged {
+        id: 1,
+        at: d.now,
+        logged_at: d.now,
+        area: Area::Neck,
+        severity: 4,
+        symptoms: vec![Symptom::Weakness],
+    };
+    d.input(Input::ReportStored { from: ReportFrom::Call(1, ShownIn::Terminal), report });
+    assert_eq!(answered(&d, 1)[0].0, "Please get medical help now");
+    assert_eq!(d.advice_shown_in[&1], [ShownIn::Terminal, ShownIn::Notification]);
+    assert!(d.screen.values().any(|s| s == "Please get medical help now"), "through do-not-disturb");
+    assert_eq!(d.advice.len(), 1);
 }
