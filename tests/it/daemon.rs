@@ -132,10 +132,16 @@ pub(crate) fn db(home: &Home) -> Connection {
     Connection::open(home.dir.path().join("state/postured/postured.sqlite3")).unwrap()
 }
 
+/// The stored reminders and their outcomes. Every caller has seen a reminder on screen, and
+/// the daemon writes its row from the store's own thread a moment later: wait for it.
 pub(crate) fn outcomes(home: &Home) -> Vec<(String, Option<String>)> {
-    let db = db(home);
-    let mut stmt = db.prepare("SELECT kind, outcome FROM reminders ORDER BY id").unwrap();
-    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
+    wait_until("a stored reminder", || {
+        let db = db(home);
+        let mut stmt = db.prepare("SELECT kind, outcome FROM reminders ORDER BY id").unwrap();
+        let rows: Vec<(String, Option<String>)> =
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect();
+        (!rows.is_empty()).then_some(rows)
+    })
 }
 
 pub(crate) fn wait_until<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
