@@ -3,6 +3,7 @@
 pub mod clock;
 pub mod control;
 pub mod logging;
+pub mod memory;
 pub mod notify;
 pub mod paths;
 pub mod session;

@@ -159,6 +159,10 @@ impl Daemon {
         let Signals { mut hup, mut term, mut int } = sig;
         self.find_server().await;
         let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
+        self.publish_status().await;
+        // Start-up is over: what it ran is not needed while idle.
+        let released = crate::adapters::memory::release_startup_code();
+        tracing::debug!("handed {} KiB of start-up code back to the kernel", released / 1024);
 
         loop {
             self.publish_status().await;
