@@ -25,11 +25,27 @@ pub enum Command {
     Run,
 
     /// Show whether reminders are on, what comes next and why, and today's counts
+    ///
+    /// With --watch it keeps running for a status bar: the status once, then one line each time
+    /// it changes (the daemon announces changes; nothing is polled). It waits for the daemon if
+    /// it isn't running and carries on across restarts.
+    #[command(after_help = "Examples:\n  postured status\n  postured status --watch --format waybar")]
     Status {
-        /// Print JSON instead of text
+        /// How to print it: text for people, json, or one line for a status bar
+        #[arg(long, value_enum, default_value_t = StatusFormat::Text, conflicts_with = "json")]
+        format: StatusFormat,
+        /// The same as --format json
         #[arg(long)]
         json: bool,
+        /// Keep running: print a line each time the status changes, until interrupted
+        #[arg(long, short = 'w')]
+        watch: bool,
     },
+
+    /// Pause reminders for `notifications.pause` (1h), or resume them if they are paused: for a
+    /// status bar's click action
+    #[command(after_help = "Example:\n  postured toggle")]
+    Toggle,
 
     /// Pause reminders for a while ("1h", "30m") or until tomorrow
     Pause {
@@ -157,6 +173,21 @@ pub struct PlanArgs {
     /// One JSON object per line instead of text
     #[arg(long)]
     pub json: bool,
+}
+
+/// The formats of `postured status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StatusFormat {
+    /// For people: several lines, or one line per change with --watch
+    Text,
+    /// Every status field; one object per line with --watch
+    Json,
+    /// One JSON object per line with text, tooltip, class and alt, for waybar's custom module
+    Waybar,
+    /// One short plain line, for i3blocks (and i3status-rust's custom block)
+    I3blocks,
+    /// One short plain line, for polybar's script module
+    Polybar,
 }
 
 /// A human duration for the CLI, in whole seconds.

@@ -21,7 +21,11 @@ fn main() -> ExitCode {
                 other => other.map(|()| ExitCode::SUCCESS),
             }
         }
-        Command::Status { json } => commands::ctl::status(json),
+        Command::Status { format, json, watch } => {
+            let format = if json { postured::cli::StatusFormat::Json } else { format };
+            commands::ctl::status(format, watch)
+        }
+        Command::Toggle => commands::ctl::toggle(),
         Command::Pause { duration, .. } => commands::ctl::pause(duration),
         Command::Resume => commands::ctl::simple("resume", None),
         Command::Snooze { duration } => commands::ctl::simple("snooze", Some(duration)),

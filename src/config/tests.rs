@@ -35,7 +35,11 @@ fn the_default_config_and_catalogue_load_and_are_sensible() {
     assert!(s.catalog.entries.len() >= 20, "only {} catalogue entries", s.catalog.entries.len());
     assert_eq!(
         s.notifications,
-        Notifications { snooze: Duration::from_secs(900), expire: Duration::from_secs(120) }
+        Notifications {
+            snooze: Duration::from_secs(900),
+            expire: Duration::from_secs(120),
+            pause: Duration::from_secs(3600)
+        }
     );
 }
 
