@@ -157,6 +157,14 @@ pub enum Command {
 
     /// Print the man page (roff) to standard output
     Man,
+
+    /// Write the Debian package's files (unit, desktop entry, man page, completions) for
+    /// /usr/bin/postured under DIR, as they are installed
+    #[command(hide = true)]
+    PackageFiles {
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
 }
 
 #[derive(Debug, clap::Args)]

@@ -39,6 +39,7 @@ fn main() -> ExitCode {
         Command::CheckConfig { path } => commands::check_config::run(path.or(cli.config)),
         Command::Completions { shell } => commands::docs::completions(shell),
         Command::Man => commands::docs::man(),
+        Command::PackageFiles { dir } => commands::install::package_files(&dir),
         Command::Report(args) => commands::report::run(cli.config, &args),
         Command::Export { output } => commands::export::run(cli.config, output.as_deref()),
         Command::Forget { before, yes } => commands::forget::run(cli.config, &before, yes),

@@ -204,6 +204,7 @@ fn the_first_reminder_arrives_with_its_buttons_and_is_stored() {
     assert!(!n.body.is_empty());
     assert_eq!(n.urgency, "NORMAL");
     assert_eq!(n.category, "x-postured.reminder");
+    assert_eq!(n.desktop_entry, "io.github.Postured", "names the desktop entry `install` writes");
     assert_eq!(n.timeout, 3_600_000, "an expiry, so it never lingers");
     assert_eq!(n.action("default"), Some("Done"));
     assert_eq!(n.action("done"), Some("Done"));
