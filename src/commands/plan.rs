@@ -9,7 +9,7 @@ use crate::core::care::{self, Logged};
 use crate::core::engine::{Engine, Planned, simulate};
 use crate::core::zone::Fold;
 use crate::core::{PlannerState, Zone};
-use anyhow::{Context, anyhow};
+use anyhow::anyhow;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::Serialize;
 use std::io::{BufWriter, Write};
