@@ -21,7 +21,11 @@ fn main() -> ExitCode {
                 other => other.map(|()| ExitCode::SUCCESS),
             }
         }
-        Command::Status { json } => commands::ctl::status(json),
+        Command::Status { format, json, watch } => {
+            let format = if json { postured::cli::StatusFormat::Json } else { format };
+            commands::ctl::status(format, watch)
+        }
+        Command::Toggle => commands::ctl::toggle(),
         Command::Pause { duration, .. } => commands::ctl::pause(duration),
         Command::Resume => commands::ctl::simple("resume", None),
         Command::Snooze { duration } => commands::ctl::simple("snooze", Some(duration)),
@@ -35,6 +39,7 @@ fn main() -> ExitCode {
         Command::CheckConfig { path } => commands::check_config::run(path.or(cli.config)),
         Command::Completions { shell } => commands::docs::completions(shell),
         Command::Man => commands::docs::man(),
+        Command::PackageFiles { dir } => commands::install::package_files(&dir),
         Command::Report(args) => commands::report::run(cli.config, &args),
         Command::Export { output } => commands::export::run(cli.config, output.as_deref()),
         Command::Forget { before, yes } => commands::forget::run(cli.config, &before, yes),

@@ -79,6 +79,8 @@ pub enum Request {
     /// Seconds; `None` pauses until the next day begins.
     Pause(Option<u64>),
     Resume,
+    /// Resume if paused, else pause for `notifications.pause`.
+    Toggle,
     Snooze(u64),
     Reload,
     Log {
@@ -155,6 +157,11 @@ impl Control {
         self.done(Request::Resume).await
     }
 
+    /// Resumes reminders if they are paused, else pauses them for `notifications.pause`.
+    async fn toggle(&self) -> fdo::Result<String> {
+        self.done(Request::Toggle).await
+    }
+
     /// Defers every reminder by `seconds`.
     async fn snooze(&self, seconds: u64) -> fdo::Result<String> {
         if seconds == 0 {
@@ -216,6 +223,7 @@ pub trait Client {
     fn pause(&self, seconds: u64) -> zbus::Result<String>;
     fn pause_until_tomorrow(&self) -> zbus::Result<String>;
     fn resume(&self) -> zbus::Result<String>;
+    fn toggle(&self) -> zbus::Result<String>;
     fn snooze(&self, seconds: u64) -> zbus::Result<String>;
     fn reload(&self) -> zbus::Result<String>;
     fn log(

@@ -1,7 +1,9 @@
 //! Desktop notifications (freedesktop spec) on the daemon's one D-Bus connection.
 //!
-//! Why zbus directly and not notify-rust: notify-rust 4.19 opens a new bus connection for every
-//! `show_async()`, and servers such as dunst send `ActionInvoked` only to the connection that
+//! Each notification is composed as a `notify_rust::Notification` (summary, body, actions,
+//! typed hints, urgency, timeout) and its hints are encoded by notify-rust's own `Hint` to D-Bus
+//! value conversion; the `Notify` call itself goes over our connection. Why not notify-rust's
+//! own sending: notify-rust 4.19 opens a new bus connection for every `show_async()`, and servers such as dunst send `ActionInvoked` only to the connection that
 //! sent `Notify`, so each reminder would need its own connection kept alive; its action wait
 //! subscribes only when first polled (a close before that is lost and the wait hangs), it never
 //! resolves after a server restart, and its blocking calls panic inside a tokio runtime. Here one
@@ -17,7 +19,10 @@ use zbus::{Connection, MatchRule, MessageStream, Variant, proxy};
 
 pub const SERVICE: &str = "org.freedesktop.Notifications";
 pub const APP_NAME: &str = "postured";
-const ICON: &str = "preferences-desktop-accessibility";
+/// The desktop entry (`<DESKTOP_ENTRY>.desktop`) `postured install` writes: GNOME and KDE group
+/// notifications and offer per-app settings by it.
+pub const DESKTOP_ENTRY: &str = "io.github.Postured";
+pub const ICON: &str = "preferences-desktop-accessibility";
 
 #[proxy(
     interface = "org.freedesktop.Notifications",
@@ -103,6 +108,16 @@ const PATH: &str = "/org/freedesktop/Notifications";
 
 impl Notifier {
     pub async fn new(conn: &Connection) -> zbus::Result<Notifier> {
+        // notify-rust's `Notification::new()` unwraps this file name as UTF-8: refuse at start
+        // with a clear word rather than abort at the first reminder.
+        let exe = std::env::current_exe()
+            .map_err(|e| zbus::Error::Failure(format!("can't tell where postured is: {e}")))?;
+        if exe.file_name().and_then(|n| n.to_str()).is_none() {
+            return Err(zbus::Error::Failure(format!(
+                "postured's file name must be UTF-8 text: {}; rename it to `postured`",
+                exe.display()
+            )));
+        }
         Ok(Notifier { conn: conn.clone(), dbus: zbus::fdo::DBusProxy::new(conn).await? })
     }
 
@@ -128,14 +143,11 @@ impl Notifier {
 
     /// Shows `m` on the server `unique`, replacing its notification `replaces` (0: none).
     pub async fn show(&self, unique: &str, m: &Message, replaces: u32) -> zbus::Result<u32> {
-        let actions: Vec<&str> = m.actions.iter().flat_map(|(k, l)| [k.as_str(), l.as_str()]).collect();
-        let mut hints: HashMap<&str, Variant<'_>> = HashMap::new();
-        hints.insert("urgency", Variant::from(m.urgency as u8));
-        hints.insert("category", Variant::from(m.category));
-        hints.insert("desktop-entry", Variant::from(APP_NAME));
-        let expire = i32::try_from(m.expire.as_millis()).unwrap_or(i32::MAX);
+        let n = notification(m);
+        let actions: Vec<&str> = n.actions.iter().map(String::as_str).collect();
         let proxy = self.to(unique).await?;
-        proxy.notify(APP_NAME, replaces, ICON, &m.summary, &m.body, &actions, hints, expire).await
+        let expire = i32::from(n.timeout);
+        proxy.notify(&n.appname, replaces, &n.icon, &n.summary, &n.body, &actions, hints(&n), expire).await
     }
 
     pub async fn close(&self, unique: &str, id: u32) -> zbus::Result<()> {
@@ -159,6 +171,33 @@ impl Notifier {
             Err(_) => false,
         }
     }
+}
+
+/// `m` as notify-rust's notification: what the engine decided, in the spec's terms.
+pub fn notification(m: &Message) -> notify_rust::Notification {
+    let mut n = notify_rust::Notification::new();
+    n.appname(APP_NAME)
+        .icon(ICON)
+        .summary(&m.summary)
+        .body(&m.body)
+        .urgency(match m.urgency {
+            Urgency::Low => notify_rust::Urgency::Low,
+            Urgency::Normal => notify_rust::Urgency::Normal,
+            Urgency::Critical => notify_rust::Urgency::Critical,
+        })
+        .hint(notify_rust::Hint::Category(m.category.to_owned()))
+        .hint(notify_rust::Hint::DesktopEntry(DESKTOP_ENTRY.to_owned()))
+        // Zero (never) or at most an hour: no expiry reaches notify-rust's "server default".
+        .timeout(m.expire);
+    for (key, label) in &m.actions {
+        n.action(key, label);
+    }
+    n
+}
+
+/// The `Notify` call's hints, encoded by notify-rust.
+fn hints(n: &notify_rust::Notification) -> HashMap<&str, Variant<'_>> {
+    n.hints.iter().map(<(&str, Variant<'_>)>::from).collect()
 }
 
 /// Every `ActionInvoked` and `NotificationClosed` on the bus for this connection, from whichever
@@ -212,4 +251,37 @@ pub async fn server_changes(conn: &Connection) -> zbus::Result<impl Stream<Item 
         let new = args.new_owner().as_ref().map(|n| n.to_string());
         Some(OwnerChange { old, new })
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn a_message_becomes_a_notification_with_its_hints_encoded_by_notify_rust() {
+        let m = Message {
+            summary: "Posture check".into(),
+            body: "Drop your shoulders.".into(),
+            actions: vec![("default".into(), "Done".into()), ("snooze".into(), "Snooze 15m".into())],
+            urgency: Urgency::Critical,
+            expire: Duration::ZERO,
+            category: "x-postured.care",
+        };
+        let n = notification(&m);
+        assert_eq!((n.appname.as_str(), n.icon.as_str()), (APP_NAME, ICON));
+        assert_eq!((n.summary.as_str(), n.body.as_str()), ("Posture check", "Drop your shoulders."));
+        assert_eq!(n.actions, ["default", "Done", "snooze", "Snooze 15m"]);
+        assert_eq!(i32::from(n.timeout), 0, "zero: it stays until closed");
+        let mut sent: Vec<String> = hints(&n).iter().map(|(k, v)| format!("{k}={v}")).collect();
+        sent.sort();
+        assert_eq!(
+            sent,
+            ["category=\"x-postured.care\"", "desktop-entry=\"io.github.Postured\"", "urgency=byte 0x02"]
+        );
+        let m = Message { urgency: Urgency::Low, expire: Duration::from_secs(120), ..m };
+        let n = notification(&m);
+        assert_eq!(i32::from(n.timeout), 120_000);
+        assert!(hints(&n).get("urgency").is_some_and(|v| v.to_string() == "byte 0x00"));
+    }
 }

@@ -1,9 +1,12 @@
-//! `status`, `pause`, `resume`, `snooze`, `reload`: calls to the running daemon over D-Bus.
+//! `status` (once, or `--watch`ing for a status bar), `pause`, `resume`, `toggle`, `snooze`,
+//! `reload`: calls to the running daemon over D-Bus.
 
 use super::out::outln;
-use crate::adapters::control::{BUS_NAME, ClientProxy, Status};
+use crate::adapters::control::{BUS_NAME, ClientProxy, INTERFACE, OBJECT_PATH, Status};
+use crate::cli::StatusFormat;
 use crate::core::HoldReason;
 use anyhow::{Context, anyhow, bail};
+use futures_util::StreamExt;
 use std::process::ExitCode;
 
 /// A connection to the running daemon, or a clear "not running".
@@ -40,14 +43,137 @@ pub fn run_async<T>(f: impl std::future::Future<Output = anyhow::Result<T>>) -> 
     tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(f)
 }
 
-pub fn status(json: bool) -> anyhow::Result<ExitCode> {
+pub fn status(format: StatusFormat, watch: bool) -> anyhow::Result<ExitCode> {
+    if watch {
+        return run_async(watch_status(format));
+    }
     let s = run_async(async { daemon().await?.status().await.map_err(said) })?;
-    if json {
-        outln!("{}", serde_json::to_string_pretty(&status_json(&s))?)?;
-    } else {
-        super::out::bytes(status_text(&s).as_bytes())?;
+    match format {
+        StatusFormat::Json => outln!("{}", serde_json::to_string_pretty(&status_json(&s))?)?,
+        StatusFormat::Text => super::out::bytes(status_text(&s).as_bytes())?,
+        bar => outln!("{}", status_line(bar, Some(&s)))?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `status --watch`: the status now, then a line whenever the daemon's `StateChanged` says it
+/// changed; a "not running" line while no daemon owns the name, and the status again when one
+/// appears. Both subscriptions are made before the first look, so no change falls in between.
+/// Ends only with an error (the bus went away) or a closed standard output.
+async fn watch_status(format: StatusFormat) -> anyhow::Result<ExitCode> {
+    let conn =
+        zbus::Connection::session().await.map_err(|e| anyhow!("can't reach the D-Bus session bus: {e}"))?;
+    let dbus = zbus::fdo::DBusProxy::new(&conn).await?;
+    let mut owners = dbus.receive_name_owner_changed_with_args(&[(0, BUS_NAME)]).await?;
+    let rule = zbus::MatchRule::builder()
+        .msg_type(zbus::message::Type::Signal)
+        .interface(INTERFACE)
+        .member("StateChanged")
+        .path(OBJECT_PATH)
+        .build()?;
+    let mut changes = zbus::MessageStream::for_match_rule(rule, &conn, None).await?;
+    let client =
+        ClientProxy::builder(&conn).cache_properties(zbus::proxy::CacheProperties::No).build().await?;
+    let mut owner = dbus.get_name_owner(BUS_NAME.try_into()?).await.ok().map(|o| o.to_string());
+    let mut last = String::new();
+    let mut show = |status: Option<&Status>| -> anyhow::Result<()> {
+        let line = status_line(format, status);
+        if line != last {
+            outln!("{line}")?;
+            last = line;
+        }
+        Ok(())
+    };
+    // A status read when a daemon appears; `None` when it has gone again meanwhile.
+    let fetch = async |client: &ClientProxy<'_>| client.status().await.ok();
+    match &owner {
+        Some(_) => show(fetch(&client).await.as_ref())?,
+        None => show(None)?,
+    }
+    loop {
+        tokio::select! {
+            change = owners.next() => {
+                let change = change.ok_or_else(|| anyhow!("the D-Bus session bus went away"))?;
+                let args = change.args()?;
+                owner = args.new_owner().as_ref().map(|o| o.to_string());
+                match &owner {
+                    Some(_) => show(fetch(&client).await.as_ref())?,
+                    None => show(None)?,
+                }
+            }
+            message = changes.next() => {
+                let message = message.ok_or_else(|| anyhow!("the D-Bus session bus went away"))??;
+                let from = message.header().sender().map(|s| s.to_string());
+                // Only the daemon that owns the name speaks for it.
+                if from.is_none() || from != owner {
+                    continue;
+                }
+                if let Ok((status,)) = message.body().deserialize::<(Status,)>() {
+                    show(Some(&status))?;
+                }
+            }
+        }
+    }
+}
+
+/// `postured toggle`: resume if paused, else pause for the daemon's `notifications.pause`.
+pub fn toggle() -> anyhow::Result<ExitCode> {
+    let text =
+        run_async(async { daemon().await?.toggle().await.map_err(said) }).context("nothing changed")?;
+    outln!("{text}")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The word a status bar styles by: the daemon's state, or `busy` while a question of ours
+/// waits for an answer, or `stopped` when no daemon runs.
+fn class(status: Option<&Status>) -> &str {
+    match status {
+        None => "stopped",
+        Some(s) if s.state == "active" && s.next_why == "conversation" => "busy",
+        Some(s) if s.state.is_empty() => "active",
+        Some(s) => &s.state,
+    }
+}
+
+/// A few words for a bar: "posture 14:30", "paused until 15:00", "dnd", ...
+fn short_text(status: Option<&Status>) -> String {
+    let now = chrono::Utc::now();
+    let Some(s) = status else { return "postured off".to_owned() };
+    match class(status) {
+        "paused" => format!("paused until {}", when(&s.paused_until, now)),
+        "snoozed" => format!("snoozed until {}", when(&s.snoozed_until, now)),
+        "dnd" => "do not disturb".to_owned(),
+        "away" => "away".to_owned(),
+        "busy" => "waiting for your answer".to_owned(),
+        "off-hours" => "off hours".to_owned(),
+        _ if s.next_at.is_empty() => "nothing planned".to_owned(),
+        _ => format!("{} {}", s.next_kind, when(&s.next_at, now)),
+    }
+}
+
+/// One line of `status` in `format` (what `--watch` prints per change).
+fn status_line(format: StatusFormat, status: Option<&Status>) -> String {
+    match (format, status) {
+        (StatusFormat::Json, Some(s)) => status_json(s).to_string(),
+        (StatusFormat::Json, None) => serde_json::json!({ "state": "stopped" }).to_string(),
+        (StatusFormat::Text, None) => format!("{NOT_RUNNING}; waiting for it to start"),
+        (StatusFormat::Text, Some(s)) => {
+            let text = status_text(s);
+            let mut lines = text.lines().take(3);
+            let state = lines.next().unwrap_or_default().to_owned();
+            lines.fold(state, |line, more| format!("{line}; {more}"))
+        }
+        (StatusFormat::Waybar, _) => {
+            let tooltip = match status {
+                Some(s) => status_text(s).trim_end().to_owned(),
+                None => NOT_RUNNING.to_owned(),
+            };
+            let class = class(status);
+            serde_json::json!({ "text": short_text(status), "tooltip": tooltip, "class": class, "alt": class })
+                .to_string()
+        }
+        (StatusFormat::I3blocks | StatusFormat::Polybar, _) => short_text(status),
+    }
 }
 
 fn status_json(s: &Status) -> serde_json::Value {

@@ -1,4 +1,6 @@
-//! `postured install` / `uninstall`: the systemd user unit, pointed at this binary.
+//! `postured install` / `uninstall`: the systemd user unit, pointed at this binary, and beside it
+//! in the XDG data folder the desktop entry notifications name, the man page and completions.
+//! `package_files` lays out the same files for the Debian package.
 
 use super::out::outln;
 use anyhow::{Context, bail};
@@ -7,6 +9,105 @@ use std::process::{Command, ExitCode};
 
 pub const UNIT_NAME: &str = "postured.service";
 const UNIT_TEMPLATE: &str = include_str!("../../systemd/postured.service");
+/// `<DESKTOP_ENTRY>.desktop`: notifications name it in their `desktop-entry` hint.
+pub const DESKTOP_FILE: &str = "io.github.Postured.desktop";
+const DESKTOP_TEMPLATE: &str = include_str!("../../packaging/io.github.Postured.desktop");
+
+/// The desktop entry with `Exec` running `exe run` (with `--config CONFIG` when one is given).
+pub fn desktop_entry_text(exe: &str, config: Option<&str>) -> String {
+    let mut exec = format!("Exec={} run", desktop_word(exe));
+    if let Some(config) = config {
+        exec += &format!(" --config {}", desktop_word(config));
+    }
+    DESKTOP_TEMPLATE
+        .lines()
+        .map(|l| if l.starts_with("Exec=") { exec.clone() } else { l.to_owned() })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+/// One word of a desktop entry's `Exec=` that launchers read back as exactly `word` (see the
+/// Desktop Entry Specification, "The Exec key"): `%` doubled; in double quotes when it has a
+/// reserved character, with `"`, `` ` ``, `$` and `\` escaped by a backslash; then the string
+/// value's own escapes (`\\`, `\n`, ...) on top.
+fn desktop_word(word: &str) -> String {
+    const RESERVED: &str = " \t\n\"'\\><~|&;$*?#()`";
+    let quoted = word.is_empty() || word.contains(|c| RESERVED.contains(c));
+    let mut arg = String::new();
+    for c in word.chars() {
+        match c {
+            '%' => arg.push_str("%%"),
+            '"' | '`' | '$' | '\\' if quoted => {
+                arg.push('\\');
+                arg.push(c);
+            }
+            c => arg.push(c),
+        }
+    }
+    if quoted {
+        arg = format!("\"{arg}\"");
+    }
+    let mut value = String::new();
+    for c in arg.chars() {
+        match c {
+            '\\' => value.push_str("\\\\"),
+            '\n' => value.push_str("\\n"),
+            '\t' => value.push_str("\\t"),
+            '\r' => value.push_str("\\r"),
+            c => value.push(c),
+        }
+    }
+    value
+}
+
+/// The man page, completions and desktop entry for `exe`, each with its path inside a data
+/// folder (`~/.local/share` or `/usr/share`); `system` picks zsh's folder for packages.
+fn data_files(exe: &str, config: Option<&str>, system: bool) -> anyhow::Result<Vec<(PathBuf, Vec<u8>)>> {
+    use super::docs::completion;
+    use clap_complete::Shell;
+    let zsh = if system { "zsh/vendor-completions/_postured" } else { "zsh/site-functions/_postured" };
+    Ok(vec![
+        (Path::new("applications").join(DESKTOP_FILE), desktop_entry_text(exe, config).into_bytes()),
+        ("man/man1/postured.1".into(), super::docs::man_page()?),
+        ("bash-completion/completions/postured".into(), completion(Shell::Bash)),
+        (zsh.into(), completion(Shell::Zsh)),
+        ("fish/vendor_completions.d/postured.fish".into(), completion(Shell::Fish)),
+    ])
+}
+
+/// What `install` writes besides the unit, in the user's data folder.
+fn user_data_files() -> anyhow::Result<(PathBuf, Vec<PathBuf>)> {
+    let base = directories::BaseDirs::new().context("can't find a home folder")?;
+    let dir = base.data_dir().to_owned();
+    let files = data_files("postured", None, false)?.into_iter().map(|(p, _)| p).collect();
+    Ok((dir, files))
+}
+
+/// `postured package-files DIR`: the files of the Debian package besides the binary, laid out
+/// under `DIR` as they are installed (`usr/lib/systemd/user/`, `usr/share/...`), for
+/// `/usr/bin/postured`.
+pub fn package_files(root: &Path) -> anyhow::Result<ExitCode> {
+    let exe = "/usr/bin/postured";
+    let mut files = data_files(exe, None, true)?
+        .into_iter()
+        .map(|(p, text)| (Path::new("usr/share").join(p), text))
+        .collect::<Vec<_>>();
+    files.push((Path::new("usr/lib/systemd/user").join(UNIT_NAME), unit_text(Path::new(exe)).into_bytes()));
+    for (path, text) in files {
+        let path = root.join(path);
+        write_file(&path, &text)?;
+        outln!("{}", path.display())?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_file(path: &Path, text: &[u8]) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("can't create {}", dir.display()))?;
+    }
+    std::fs::write(path, text).with_context(|| format!("can't write {}", path.display()))
+}
 
 /// The unit with `ExecStart` naming `exe` (escaped for systemd).
 pub fn unit_text(exe: &Path) -> String {
@@ -33,10 +134,13 @@ pub fn unit_text_with_config(exe: &Path, config: Option<&Path>) -> String {
 fn unstartable(exe: &Path) -> Option<&'static str> {
     let bytes = exe.as_os_str().as_encoded_bytes();
     let odd = |b: &u8| matches!(b, b'"' | b'\'' | b'\\' | 0x7f) || *b < b' ';
-    bytes
-        .iter()
-        .any(odd)
-        .then_some("systemd can't start a program whose path has quotes, backslashes or control characters")
+    if bytes.iter().any(odd) {
+        return Some(
+            "systemd can't start a program whose path has quotes, backslashes or control characters",
+        );
+    }
+    // A desktop entry is UTF-8 text.
+    exe.to_str().is_none().then_some("a desktop entry can't name a program whose path is not UTF-8 text")
 }
 
 /// Where a word stands on an `ExecStart=` line: systemd expands `$VARIABLES` in arguments but
@@ -123,6 +227,19 @@ pub fn install(config: Option<PathBuf>, no_start: bool) -> anyhow::Result<ExitCo
     let path = dir.join(UNIT_NAME);
     let text = unit_text_with_config(&exe, config.as_deref());
     std::fs::write(&path, &text).with_context(|| format!("can't write {}", path.display()))?;
+    let config_text = match &config {
+        Some(c) => {
+            Some(c.to_str().context("the config's path is not UTF-8 text, which a desktop entry needs")?)
+        }
+        None => None,
+    };
+    let data = directories::BaseDirs::new().context("can't find a home folder")?.data_dir().to_owned();
+    let mut wrote = Vec::new();
+    for (file, contents) in data_files(exe.to_str().unwrap_or_default(), config_text, false)? {
+        let file = data.join(file);
+        write_file(&file, &contents)?;
+        wrote.push(file.display().to_string());
+    }
     // Everything is done before anything is printed: a closed pipe must not stop it half-way.
     systemctl(&["daemon-reload"]).context("the unit file is written; reload systemd yourself")?;
     if !no_start {
@@ -130,6 +247,7 @@ pub fn install(config: Option<PathBuf>, no_start: bool) -> anyhow::Result<ExitCo
     }
     let exec = text.lines().find(|l| l.starts_with("ExecStart=")).unwrap_or_default();
     outln!("wrote {} ({exec})", path.display())?;
+    outln!("wrote the desktop entry, man page and completions: {}", wrote.join(", "))?;
     if no_start {
         outln!("not started (--no-start): run `systemctl --user enable --now {UNIT_NAME}` when you want it")?;
     } else {
@@ -140,8 +258,20 @@ pub fn install(config: Option<PathBuf>, no_start: bool) -> anyhow::Result<ExitCo
 
 pub fn uninstall() -> anyhow::Result<ExitCode> {
     let path = unit_dir()?.join(UNIT_NAME);
+    let (data, files) = user_data_files()?;
+    let mut removed = Vec::new();
+    for file in files.into_iter().map(|f| data.join(f)) {
+        match std::fs::remove_file(&file) {
+            Ok(()) => removed.push(file.display().to_string()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).with_context(|| format!("can't remove {}", file.display())),
+        }
+    }
     if !path.exists() {
-        outln!("{} is not installed; nothing to do", path.display())?;
+        if !removed.is_empty() {
+            outln!("removed {}", removed.join(", "))?;
+        }
+        outln!("{} is not installed; nothing else to do", path.display())?;
         return Ok(ExitCode::SUCCESS);
     }
     if let Err(e) = systemctl(&["disable", "--now", UNIT_NAME]) {
@@ -149,7 +279,8 @@ pub fn uninstall() -> anyhow::Result<ExitCode> {
     }
     std::fs::remove_file(&path).with_context(|| format!("can't remove {}", path.display()))?;
     systemctl(&["daemon-reload"])?;
-    outln!("removed {}; your config and logged data are kept", path.display())?;
+    removed.insert(0, path.display().to_string());
+    outln!("removed {}; your config and logged data are kept", removed.join(", "))?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -9,7 +9,7 @@ use crate::core::care::{self, Logged};
 use crate::core::engine::{Engine, Planned, simulate};
 use crate::core::zone::Fold;
 use crate::core::{PlannerState, Zone};
-use anyhow::{Context, anyhow};
+use anyhow::anyhow;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::Serialize;
 use std::io::{BufWriter, Write};
@@ -173,8 +173,13 @@ pub fn parse_time(text: &str, zone: &Zone, option: &str) -> anyhow::Result<DateT
             return Ok(zone.instant(n, Fold::Earlier));
         }
     }
-    let date = NaiveDate::parse_from_str(t, "%Y-%m-%d").with_context(|| {
-        format!("{option} \"{}\" is not a time; write e.g. 2026-03-29T08:00 or 2026-03-29", quoted(text))
+    // chrono's reason ("input contains invalid characters") helps no one: say what fits.
+    let date = NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|_| {
+        anyhow::anyhow!(
+            "{option} \"{}\" is not a time: write a date and time like 2026-03-29T08:00, a date like \
+             2026-03-29, or a time with its offset like 2026-03-29T08:00:00+02:00",
+            quoted(text)
+        )
     })?;
     Ok(zone.instant(date.and_time(chrono::NaiveTime::MIN), Fold::Earlier))
 }

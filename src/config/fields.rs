@@ -107,8 +107,12 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     if t.is_empty() || t.chars().all(|c| c.is_ascii_digit()) {
         return Err(format!("\"{text}\" needs a unit: write e.g. \"45m\", \"1h30m\" or \"20s\""));
     }
-    let d = humantime::parse_duration(t).map_err(|e| {
-        format!("\"{text}\" is not a duration ({e}); write e.g. \"45m\", \"1h30m\" or \"20s\"")
+    let d = humantime::parse_duration(t).map_err(|e| match e {
+        humantime::DurationError::UnknownUnit { unit, .. } => format!(
+            "\"{text}\" is not a duration: \"{unit}\" is not a unit; use d, h, m or s, e.g. \"45m\" or \"1h30m\""
+        ),
+        humantime::DurationError::NumberOverflow => format!("\"{text}\" is not a duration: it is far too long"),
+        _ => format!("\"{text}\" is not a duration: write a number with a unit, e.g. \"45m\", \"1h30m\" or \"20s\""),
     })?;
     if d.subsec_nanos() != 0 {
         return Err(format!("\"{text}\": durations are whole seconds"));
@@ -134,7 +138,15 @@ mod tests {
         assert_eq!(parse_duration("-5m").unwrap_err(), "durations can't be negative, got \"-5m\"");
         assert!(parse_duration("45").unwrap_err().contains("needs a unit"));
         assert!(parse_duration("500ms").unwrap_err().contains("whole seconds"));
-        assert!(parse_duration("soon").unwrap_err().contains("is not a duration"));
+        // What a duration looks like, not the parser's internals.
+        assert_eq!(
+            parse_duration("abc").unwrap_err(),
+            "\"abc\" is not a duration: write a number with a unit, e.g. \"45m\", \"1h30m\" or \"20s\""
+        );
+        assert_eq!(
+            parse_duration("5x").unwrap_err(),
+            "\"5x\" is not a duration: \"x\" is not a unit; use d, h, m or s, e.g. \"45m\" or \"1h30m\""
+        );
         assert!(parse_duration("99999999999999999999h").unwrap_err().contains("is not a duration"));
         assert_eq!(show_duration(Duration::from_secs(5400)), "1h 30m");
     }

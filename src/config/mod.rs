@@ -50,6 +50,8 @@ pub struct Settings {
 pub struct Notifications {
     pub snooze: Duration,
     pub expire: Duration,
+    /// How long `postured toggle` pauses.
+    pub pause: Duration,
 }
 
 /// Where to look for the user's config.
@@ -222,6 +224,7 @@ struct Partial {
     pop_gap: Option<At<Duration>>,
     snooze: Option<At<Duration>>,
     expire: Option<At<Duration>>,
+    pause: Option<At<Duration>>,
     care: CarePart,
     session: SessionPart,
 }
@@ -288,6 +291,7 @@ impl Partial {
         let n = &raw.notifications;
         p.snooze = doc.duration(&n.snooze, "notifications.snooze", SEC, hours(4))?;
         p.expire = doc.duration(&n.expire, "notifications.expire", SEC, hours(1))?;
+        p.pause = doc.duration(&n.pause, "notifications.pause", SEC, hours(24))?;
         p.care = CarePart::read(doc, &raw.care)?;
         p.session = SessionPart::read(doc, &raw.session)?;
         Ok(p)
@@ -311,7 +315,8 @@ impl Partial {
             pop_per_day,
             pop_gap,
             snooze,
-            expire
+            expire,
+            pause
         );
         self.care.overlay(top.care);
         self.session.overlay(top.session);
@@ -423,6 +428,7 @@ impl Partial {
         let notifications = Notifications {
             snooze: get(&self.snooze, user, "notifications.snooze")?,
             expire: get(&self.expire, user, "notifications.expire")?,
+            pause: get(&self.pause, user, "notifications.pause")?,
         };
         let (session, breaks) = self.session.finish(user)?;
         let rules = Rules {

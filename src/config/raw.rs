@@ -88,6 +88,7 @@ pub struct RawCap {
 pub struct RawNotifications {
     pub snooze: Option<Str>,
     pub expire: Option<Str>,
+    pub pause: Option<Str>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -35,7 +35,11 @@ fn the_default_config_and_catalogue_load_and_are_sensible() {
     assert!(s.catalog.entries.len() >= 20, "only {} catalogue entries", s.catalog.entries.len());
     assert_eq!(
         s.notifications,
-        Notifications { snooze: Duration::from_secs(900), expire: Duration::from_secs(120) }
+        Notifications {
+            snooze: Duration::from_secs(900),
+            expire: Duration::from_secs(120),
+            pause: Duration::from_secs(3600)
+        }
     );
 }
 
@@ -153,25 +157,30 @@ fn hours_must_be_ranges_that_do_not_overlap() {
             "{USER}:2:7: `hours.mon` 22:00-10:00 runs into `hours.tue` 09:00-12:30; working ranges must not overlap"
         )
     );
+    // An end at the start is a whole 24 hours, so Tuesday from 10:00 runs into Wednesday.
     assert_eq!(
         error("[hours]\ntue = [\"10:00-10:00\"]\n"),
-        format!("{USER}:2:8: `hours.tue`: `10:00-10:00` is empty: start and end are the same time")
+        format!(
+            "{USER}:2:7: `hours.tue` 10:00-10:00 runs into `hours.wed` 09:00-12:30; working ranges must not overlap"
+        )
     );
     assert_eq!(
         error("[hours]\nwed = [\"9 to 5\"]\n"),
         format!(
-            "{USER}:2:8: `hours.wed`: `9 to 5` is not a time range; write it as \"HH:MM-HH:MM\", e.g. \"09:00-17:30\""
+            "{USER}:2:8: `hours.wed`: `9 to 5` is not a time range; write it as \"HH:MM-HH:MM\", e.g. \"09:00-17:30\", or \"all day\""
         )
     );
     assert_eq!(
         error("[limits]\nquiet_hours = [\"25:00-07:00\"]\n"),
         format!(
-            "{USER}:2:16: `limits.quiet_hours`: `25:00-07:00` is not a time range; write it as \"HH:MM-HH:MM\", e.g. \"09:00-17:30\""
+            "{USER}:2:16: `limits.quiet_hours`: `25:00-07:00` is not a time range; write it as \"HH:MM-HH:MM\", e.g. \"09:00-17:30\", or \"all day\""
         )
     );
-    // Night shifts are fine.
+    // Night shifts are fine, and so is a whole day, however it is written.
     let s = settings("[hours]\nmon = [\"22:00-06:00\"]\ntue = []\n");
     assert!(s.rules.hours.day(0)[0].crosses_midnight());
+    let s = settings("[hours]\nsat = [\"00:00-00:00\"]\nsun = [\"all day\"]\n");
+    assert_eq!((s.rules.hours.day(5)[0].minutes(), s.rules.hours.day(6)[0].minutes()), (1440, 1440));
 }
 
 #[test]
@@ -401,5 +410,65 @@ fn deep_nesting_is_an_error_with_a_place_not_a_crash() {
         let place = e[USER.len() + 1..].split(':').take(2).collect::<Vec<_>>();
         assert!(place.iter().all(|n| n.parse::<usize>().is_ok()), "no line:col in {e}");
         assert!(!e.contains("recursion limit") || e.contains("nested"), "{e}");
+    }
+}
+
+/// The ranges `config/default.toml`'s comments give ("(1 to 60)", "(1-5)"), each as
+/// (key, lowest, highest, is a duration).
+fn commented_ranges() -> Vec<(String, String, String, bool)> {
+    let mut section = String::new();
+    let mut found = Vec::new();
+    for line in include_str!("../../config/default.toml").lines() {
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            section = name.to_owned();
+            continue;
+        }
+        let Some((setting, comment)) = line.split_once('#') else { continue };
+        let Some((key, value)) = setting.split_once('=') else { continue };
+        let Some(range) = comment.rsplit_once('(').and_then(|(_, r)| r.split_once(')')).map(|(r, _)| r)
+        else {
+            continue;
+        };
+        let Some((low, high)) = range.split_once(" to ").or_else(|| range.split_once('-')) else { continue };
+        let duration = value.trim().starts_with('"');
+        found.push((format!("{section}.{}", key.trim()), low.to_owned(), high.to_owned(), duration));
+    }
+    found
+}
+
+#[test]
+fn the_ranges_in_default_toml_and_the_readme_are_the_ones_the_code_allows() {
+    let ranges = commented_ranges();
+    assert!(ranges.len() >= 10, "{ranges:?}");
+    let readme = include_str!("../../README.md");
+    for (key, low, high, duration) in ranges {
+        let (section, name) = key.rsplit_once('.').unwrap();
+        let with = |value: &str| load_with(&format!("[{section}]\n{name} = {value}\n"), None);
+        let (below, above, low_v, high_v): (Option<String>, String, String, String) = if duration {
+            let (l, h) = (
+                super::fields::parse_duration(&low).unwrap().as_secs(),
+                super::fields::parse_duration(&high).unwrap().as_secs(),
+            );
+            let secs = |n: u64| format!("\"{n}s\"");
+            (l.checked_sub(1).map(secs), secs(h + 1), secs(l), secs(h))
+        } else {
+            let (l, h): (u64, u64) = (low.parse().unwrap(), high.parse().unwrap());
+            (l.checked_sub(1).map(|n| n.to_string()), (h + 1).to_string(), l.to_string(), h.to_string())
+        };
+        assert!(with(&low_v).is_ok(), "`{key}` = {low_v}, the lowest default.toml gives, is refused");
+        assert!(with(&high_v).is_ok(), "`{key}` = {high_v}, the highest default.toml gives, is refused");
+        assert!(with(&above).is_err(), "`{key}` = {above} is allowed, above default.toml's {high}");
+        if let Some(below) = below {
+            assert!(with(&below).is_err(), "`{key}` = {below} is allowed, below default.toml's {low}");
+        }
+        let row = readme
+            .lines()
+            .find(|l| l.starts_with("| `") && l.contains(&format!("`{key}`")))
+            .unwrap_or_else(|| panic!("no README row for `{key}`"));
+        let allowed = row.split('|').nth(3).unwrap_or_default();
+        assert!(
+            allowed.contains(&format!("{low}–{high}")),
+            "README says {allowed:?} for `{key}`, default.toml {low} to {high}"
+        );
     }
 }

@@ -12,7 +12,8 @@ const WEEK_MINUTES: u32 = 7 * DAY_MINUTES;
 pub const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
 /// A wall-clock range such as `09:00-17:30`. An end at or before the start runs past
-/// midnight into the next day (`22:00-02:00`); `24:00` is allowed as an end.
+/// midnight into the next day (`22:00-02:00`), so an end equal to the start is a whole 24 hours
+/// (`00:00-00:00`, also written `all day`); `24:00` is allowed as an end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TimeRange {
     start: u32,
@@ -36,9 +37,6 @@ impl TimeRange {
     pub fn new(start: u32, end: u32) -> Result<Self, String> {
         if start >= DAY_MINUTES || end > DAY_MINUTES {
             return Err(format!("times run from 00:00 to 24:00, got {start} and {end} minutes"));
-        }
-        if start == end {
-            return Err(format!("`{}` is empty: start and end are the same time", TimeRange { start, end }));
         }
         Ok(TimeRange { start, end })
     }
@@ -86,7 +84,14 @@ fn parse_clock(s: &str) -> Option<u32> {
 impl FromStr for TimeRange {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || format!("`{s}` is not a time range; write it as \"HH:MM-HH:MM\", e.g. \"09:00-17:30\"");
+        if s.trim().eq_ignore_ascii_case("all day") {
+            return Ok(TimeRange { start: 0, end: DAY_MINUTES });
+        }
+        let bad = || {
+            format!(
+                "`{s}` is not a time range; write it as \"HH:MM-HH:MM\", e.g. \"09:00-17:30\", or \"all day\""
+            )
+        };
         let (a, b) = s.split_once('-').ok_or_else(bad)?;
         let (start, end) = (parse_clock(a).ok_or_else(bad)?, parse_clock(b).ok_or_else(bad)?);
         if start == DAY_MINUTES {
@@ -234,10 +239,14 @@ mod tests {
             let e = bad.parse::<TimeRange>().unwrap_err();
             assert!(e.contains(bad), "{e}");
         }
-        assert_eq!(
-            "10:00-10:00".parse::<TimeRange>().unwrap_err(),
-            "`10:00-10:00` is empty: start and end are the same time"
-        );
+        // An end at the start runs past midnight like any earlier end: a whole 24 hours.
+        assert_eq!(r("00:00-00:00").minutes(), 1440);
+        assert_eq!(r("10:00-10:00").minutes(), 1440);
+        assert_eq!(r("all day"), r("00:00-24:00"));
+        let zone = Zone::Named(crate::adapters::zoneinfo::load("UTC").unwrap());
+        let day = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
+        let p = r("00:00-00:00").on(day, &zone);
+        assert_eq!((p.end - p.start).num_hours(), 24);
     }
 
     #[test]

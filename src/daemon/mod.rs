@@ -45,6 +45,8 @@ pub struct Daemon {
     waiting_logs: HashMap<u64, oneshot::Sender<Result<Reply, String>>>,
     next_call: u64,
     last_status: Option<Status>,
+    /// How long `Toggle` pauses (`notifications.pause`).
+    toggle_pause: std::time::Duration,
 }
 
 struct Signals {
@@ -136,6 +138,7 @@ impl Daemon {
             waiting_logs: HashMap::new(),
             next_call: 0,
             last_status: None,
+            toggle_pause: settings.notifications.pause,
         };
         daemon.log_session();
         if daemon.session.locked_at_start {
@@ -329,6 +332,7 @@ impl Daemon {
         self.session.set_threshold(settings.session.idle_threshold).await;
         let from = settings.files.last().map(|p| p.display().to_string()).unwrap_or_default();
         self.files = settings.files.clone();
+        self.toggle_pause = settings.notifications.pause;
         self.input(Input::Settings(Box::new(engine_settings(&settings)))).await;
         info!("reloaded the config from {from}");
         Ok(format!("reloaded {from}"))
@@ -348,6 +352,15 @@ impl Daemon {
             Request::Resume => {
                 self.input(Input::Resume).await;
                 Ok(Reply::Done("resumed".to_owned()))
+            }
+            Request::Toggle if self.engine.status(now).paused_until.is_some() => {
+                self.input(Input::Resume).await;
+                Ok(Reply::Done("resumed".to_owned()))
+            }
+            Request::Toggle => {
+                let until = now + seconds_capped(self.toggle_pause.as_secs(), 86_400);
+                self.input(Input::Pause(Some(until))).await;
+                Ok(Reply::Done(format!("paused until {}", when(&zone, until, now))))
             }
             Request::Snooze(seconds) => {
                 let until = now + seconds_capped(seconds, 86_400);

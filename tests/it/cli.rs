@@ -49,7 +49,8 @@ fn plan_refuses_absurd_spans_and_bad_times_clearly() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         stderr(&out),
-        "postured: --from \"tomorrow\" is not a time; write e.g. 2026-03-29T08:00 or 2026-03-29: input contains invalid characters\n"
+        "postured: --from \"tomorrow\" is not a time: write a date and time like 2026-03-29T08:00, a date like \
+         2026-03-29, or a time with its offset like 2026-03-29T08:00:00+02:00\n"
     );
 }
 
@@ -170,4 +171,27 @@ fn plan_shows_the_care_advice_stored_reports_would_bring_and_log_checks_its_inpu
     }
     let out = home.run(&["plan", "--from", from, "--days", "1", "--json"]);
     assert_eq!(stdout(&out).matches("\"type\":\"care\"").count(), 1);
+}
+
+#[test]
+fn every_command_s_help_has_an_example_line() {
+    use clap::CommandFactory;
+    let home = Home::new();
+    let cli = postured::cli::Cli::command();
+    let mut commands: Vec<String> =
+        cli.get_subcommands().filter(|c| !c.is_hide_set()).map(|c| c.get_name().to_owned()).collect();
+    assert!(commands.len() >= 17, "{commands:?}");
+    commands.push(String::new());
+    for command in commands {
+        let args: Vec<&str> = [command.as_str(), "--help"].into_iter().filter(|a| !a.is_empty()).collect();
+        let out = home.run(&args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let help = stdout(&out);
+        let (_, examples) =
+            help.split_once("\nExample").unwrap_or_else(|| panic!("no example in {args:?}:\n{help}"));
+        let first = examples.lines().nth(1).unwrap_or_default();
+        assert!(first.starts_with("  postured "), "`postured {command}` example: {first:?}");
+        // An example runs a command that exists (its own, or `--config ... install`).
+        assert!(first.contains(&format!(" {command}")), "`postured {command}` example: {first:?}");
+    }
 }

@@ -210,9 +210,14 @@ fn the_first_reminder_arrives_with_its_buttons_and_is_stored() {
     assert!(!n.body.is_empty());
     assert_eq!(n.urgency, "NORMAL");
     assert_eq!(n.category, "x-postured.reminder");
+    assert_eq!(n.desktop_entry, "io.github.Postured", "names the desktop entry `install` writes");
     assert_eq!(n.timeout, 3_600_000, "an expiry, so it never lingers");
-    assert_eq!(n.action("default"), Some("Done"));
+    assert_eq!(n.action("default"), Some("Mark done"));
     assert_eq!(n.action("done"), Some("Done"));
+    let mut labels: Vec<&str> = n.actions.iter().map(|(_, label)| label.as_str()).collect();
+    labels.sort();
+    labels.dedup();
+    assert_eq!(labels.len(), n.actions.len(), "no two actions share a label: {:?}", n.actions);
     assert_eq!(n.action("snooze"), Some("Snooze 1h"));
     assert_eq!(n.action("log"), Some("Log discomfort"));
     wait_until("the reminder row", || (outcomes(&home).len() == 1).then_some(()));

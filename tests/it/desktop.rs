@@ -77,6 +77,8 @@ pub struct Shown {
     pub body: String,
     pub icon: String,
     pub category: String,
+    /// The `desktop-entry` hint, without dunst's quotes.
+    pub desktop_entry: String,
     /// `LOW`, `NORMAL` or `CRITICAL`.
     pub urgency: String,
     /// Milliseconds until dunst closes it; 0 means it stays until acted on.
@@ -456,6 +458,7 @@ fn parse_block(block: &str) -> Option<(Shown, usize)> {
         body: body.to_owned(),
         icon: icon.to_owned(),
         category: String::new(),
+        desktop_entry: String::new(),
         urgency: String::new(),
         timeout: 0,
         stack_tag: String::new(),
@@ -464,6 +467,8 @@ fn parse_block(block: &str) -> Option<(Shown, usize)> {
     for line in middle.lines() {
         if let Some(v) = field(line, "category") {
             shown.category = v;
+        } else if let Some(v) = field(line, "desktop_entry") {
+            shown.desktop_entry = v.trim_matches('\'').to_owned();
         } else if let Some(v) = field(line, "timeout") {
             shown.timeout = v.trim().parse().ok()?;
         } else if let Some(v) = field(line, "urgency") {

@@ -1,6 +1,7 @@
 //! Integration tests: the real `postured` binary, with its own temp XDG dirs every time.
 
 mod badinput;
+mod bar;
 mod care;
 mod cli;
 mod daemon;

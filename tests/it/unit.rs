@@ -120,9 +120,41 @@ fn install_writes_the_unit_for_this_binary_and_enables_it_and_uninstall_reverses
         "--user daemon-reload\n--user enable --now postured.service\n"
     );
 
+    // Beside it: the desktop entry notifications name, the man page and completions.
+    let data = home.dir.path().join("data");
+    let entry = data.join("applications/io.github.Postured.desktop");
+    let text = std::fs::read_to_string(&entry).unwrap();
+    assert!(text.contains(&format!("\nExec={} run\n", bin().display())), "{text}");
+    assert!(text.contains("\nNoDisplay=true\n") && text.contains("\nX-GNOME-UsesNotifications=true\n"));
+    validate_desktop_entry(&entry);
+    let man = Command::new("man").args(["-w", "postured"]).env("MANPATH", data.join("man")).output().unwrap();
+    assert_eq!(
+        stdout(&man).trim(),
+        data.join("man/man1/postured.1").display().to_string(),
+        "{}",
+        stderr(&man)
+    );
+    let bash = data.join("bash-completion/completions/postured");
+    let complete = Command::new("bash")
+        .args(["-c", "source \"$1\" && complete -p postured", "bash"])
+        .arg(&bash)
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&complete).trim_end().ends_with("-F _postured postured"),
+        "{}{}",
+        stdout(&complete),
+        stderr(&complete)
+    );
+    let installed =
+        ["zsh/site-functions/_postured", "fish/vendor_completions.d/postured.fish", "man/man1/postured.1"];
+    assert!(installed.iter().all(|f| data.join(f).is_file()), "{installed:?}");
+
     let out = with_fake_path(&home, &["uninstall"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!unit.exists());
+    assert!(!entry.exists() && !bash.exists(), "uninstall removes the desktop entry and completions too");
+    assert!(installed.iter().all(|f| !data.join(f).exists()), "{}", stdout(&out));
     assert!(
         std::fs::read_to_string(&log)
             .unwrap()
@@ -149,6 +181,15 @@ fn install_no_start_only_reloads_and_a_failing_systemctl_is_reported() {
         "{}",
         stderr(&out)
     );
+}
+
+/// `desktop-file-validate` (package desktop-file-utils, installed by .ci/run) finds nothing.
+fn validate_desktop_entry(entry: &std::path::Path) {
+    let out = Command::new("desktop-file-validate")
+        .arg(entry)
+        .output()
+        .expect("desktop-file-validate (package desktop-file-utils) is installed by .ci/run");
+    assert!(out.status.success() && out.stdout.is_empty(), "{}{}", stdout(&out), stderr(&out));
 }
 
 /// The binary in a folder named `folder`, to run from there as a user would.
@@ -208,6 +249,19 @@ fn install_escapes_exec_start_for_systemd_and_keeps_the_config_path() {
         .unwrap();
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
     assert_eq!(stderr(&out), "", "verify warns about nothing");
+
+    // The desktop entry runs the same, quoted for launchers: `%` doubled, `$` and `"` escaped,
+    // then the value's backslashes doubled.
+    let entry = home.dir.path().join("data/applications/io.github.Postured.desktop");
+    let text = std::fs::read_to_string(&entry).unwrap();
+    let exec = text.lines().find(|l| l.starts_with("Exec=")).unwrap();
+    assert_eq!(
+        exec,
+        format!(
+            r#"Exec="{home_dir}/my 100%% \\$HOME \\${{X}} tools/postured" run --config "{home_dir}/50%% of \\"my\\" \\$HOME \\\\ 'config'.toml""#
+        )
+    );
+    validate_desktop_entry(&entry);
 }
 
 #[test]

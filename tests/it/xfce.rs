@@ -389,7 +389,7 @@ impl Xfce {
     /// Clicks the button labelled `label` on the popup with this summary, as a user would: waits
     /// (bounded) until it is shown, then moves the X pointer to the middle of the button and
     /// presses and releases the left button. Panics with what is on screen if there is no such
-    /// button. Two buttons with the same label (xfce shows `default` and `done`): the first.
+    /// button. Two buttons with the same label: the first.
     pub fn click(&self, summary: &str, label: &str) {
         let popup = self.wait_popup(summary, WAIT);
         let Some(button) = popup.buttons.iter().find(|b| b.label == label) else {
@@ -721,7 +721,7 @@ fn the_whole_log_discomfort_conversation_on_xfce() {
     let server = xfce.server_name();
     let (reminder, popup) = first_reminder(&xfce);
     // xfce shows the `default` action as a button of its own.
-    assert_eq!(popup.labels(), ["Done", "Done", "Snooze 1h", "Log discomfort"], "{popup:#?}");
+    assert_eq!(popup.labels(), ["Mark done", "Done", "Snooze 1h", "Log discomfort"], "{popup:#?}");
     assert!(!popup.body.is_empty(), "{popup:#?}");
 
     let steps = [
@@ -844,7 +844,7 @@ fn snooze_on_xfce_brings_the_same_suggestion_back() {
         (reminder.summary.as_str(), reminder.body.as_str())
     );
     let popup = xfce.wait_popup(&reminder.summary, WAIT);
-    assert_eq!(popup.labels(), ["Done", "Done", "Snooze 3s", "Log discomfort"]);
+    assert_eq!(popup.labels(), ["Mark done", "Done", "Snooze 3s", "Log discomfort"]);
     wait_until("a second reminder row", || (outcomes(&home).len() == 2).then_some(()));
     assert_eq!(
         outcomes(&home),

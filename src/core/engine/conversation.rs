@@ -99,7 +99,9 @@ pub fn reminder(r: &Reminder, with_buttons: bool, snooze: &str, expire: Duration
     let actions = if with_buttons {
         let snooze_label = format!("Snooze {snooze}");
         vec![
-            ("default".to_owned(), "Done".to_owned()),
+            // Two labels: servers that list actions by label (mako's menu, dunst's, xfce's
+            // buttons) would otherwise show two "Done" or join them into one that does nothing.
+            ("default".to_owned(), "Mark done".to_owned()),
             ("done".to_owned(), "Done".to_owned()),
             ("snooze".to_owned(), snooze_label),
             ("log".to_owned(), "Log discomfort".to_owned()),
