@@ -141,6 +141,7 @@ impl Daemon {
         if daemon.session.locked_at_start {
             daemon.input(Input::Away { cause: Away::Locked, since: now }).await;
         }
+        daemon.idle_for(daemon.session.idle_at_start).await;
         info!(
             "started: state in {}, config from {}",
             daemon.store_path.display(),
@@ -322,10 +323,11 @@ impl Daemon {
         for w in &settings.warnings {
             warn!("{w}");
         }
-        self.session.set_threshold(settings.session.idle_threshold).await;
+        let idle = self.session.set_threshold(settings.session.idle_threshold).await;
         let from = settings.files.last().map(|p| p.display().to_string()).unwrap_or_default();
         self.files = settings.files.clone();
         self.input(Input::Settings(Box::new(engine_settings(&settings)))).await;
+        self.idle_for(idle).await;
         info!("reloaded the config from {from}");
         Ok(format!("reloaded {from}"))
     }

@@ -45,6 +45,8 @@ trait IdleMonitor {
     fn add_idle_watch(&self, interval_ms: u64) -> zbus::Result<u32>;
     fn add_user_active_watch(&self) -> zbus::Result<u32>;
     fn remove_watch(&self, id: u32) -> zbus::Result<()>;
+    /// Milliseconds since the last input.
+    fn get_idletime(&self) -> zbus::Result<u64>;
 }
 
 /// Something the desktop or logind said about the user's presence.
@@ -76,6 +78,8 @@ pub struct SessionWatch {
     /// How lock and sleep are detected, for `status`: "logind" or "not available (why)".
     pub lock: String,
     pub locked_at_start: bool,
+    /// How long the user had been idle at start, if at least the threshold.
+    pub idle_at_start: Option<Duration>,
     mutter: IdleMonitorProxy<'static>,
     pub mutter_up: bool,
     pub screensaver_up: bool,
@@ -91,6 +95,9 @@ pub enum Watch {
     Idle,
     /// Input again after being idle.
     Active,
+    /// The idle watch fired, but there was input before the user-active watch was in place:
+    /// idle for the threshold and back already.
+    IdleAndBack,
     /// Not one of ours (a stale id).
     Other,
 }
@@ -125,6 +132,7 @@ impl SessionWatch {
             _system: system,
             lock,
             locked_at_start,
+            idle_at_start: None,
             mutter,
             mutter_up: has(MUTTER).await,
             screensaver_up: has(SCREENSAVER).await,
@@ -133,7 +141,7 @@ impl SessionWatch {
             armed: Armed::None,
         };
         if watch.mutter_up {
-            watch.arm_idle().await;
+            watch.idle_at_start = watch.arm_idle().await;
         }
         (watch, select_all(streams))
     }
@@ -150,8 +158,10 @@ impl SessionWatch {
     }
 
     /// Adds the idle watch (once per Mutter instance). Mutter fires it every time the user has
-    /// been without input for the threshold.
-    pub async fn arm_idle(&mut self) {
+    /// been without input for the threshold, but not when that is already past as it is added:
+    /// so the idle time is read after it, and if the user is idle already, the return is
+    /// watched for at once and this says for how long they have been idle.
+    pub async fn arm_idle(&mut self) -> Option<Duration> {
         let ms = u64::try_from(self.threshold.as_millis()).unwrap_or(u64::MAX);
         match self.mutter.add_idle_watch(ms).await {
             Ok(id) => {
@@ -161,8 +171,36 @@ impl SessionWatch {
             Err(e) => {
                 tracing::warn!("can't add an idle watch to {MUTTER}: {e}");
                 self.mutter_up = false;
+                return None;
             }
         }
+        let idle = Duration::from_millis(self.mutter.get_idletime().await.ok()?);
+        if idle < self.threshold {
+            return None;
+        }
+        self.watch_return().await.then_some(idle)
+    }
+
+    /// Adds the one-shot user-active watch, then reads the idle time, so input between the
+    /// idle watch firing and this watch being in place is not missed. Says whether the user is
+    /// still idle (and the watch armed); if not, the watch is removed again.
+    async fn watch_return(&mut self) -> bool {
+        let active = match self.mutter.add_user_active_watch().await {
+            Ok(active) => active,
+            Err(e) => {
+                // Without it we would never hear of the return: better not to count as away.
+                tracing::warn!("can't add a user-active watch to {MUTTER}: {e}");
+                return false;
+            }
+        };
+        // A Mutter without GetIdletime: trust the watches, as before.
+        let idle = self.mutter.get_idletime().await.map_or(self.threshold, Duration::from_millis);
+        if idle < self.threshold {
+            let _ = self.mutter.remove_watch(active).await;
+            return false;
+        }
+        self.armed = Armed::Active(active);
+        true
     }
 
     /// Mutter went away: its watches went with it.
@@ -173,20 +211,16 @@ impl SessionWatch {
     }
 
     /// Reads a fired watch. After the idle watch, a one-shot user-active watch is added, so the
-    /// return is an event too.
+    /// return is an event too; input before it was in place is seen by reading the idle time.
     pub async fn fired(&mut self, id: u32) -> Watch {
         match self.armed {
-            Armed::Idle(i) if i == id => match self.mutter.add_user_active_watch().await {
-                Ok(active) => {
-                    self.armed = Armed::Active(active);
+            Armed::Idle(i) if i == id => {
+                if self.watch_return().await {
                     Watch::Idle
+                } else {
+                    Watch::IdleAndBack
                 }
-                Err(e) => {
-                    // Without it we would never hear of the return: better not to count as away.
-                    tracing::warn!("can't add a user-active watch to {MUTTER}: {e}");
-                    Watch::Other
-                }
-            },
+            }
             Armed::Active(a) if a == id => {
                 self.armed = self.idle_watch.map_or(Armed::None, Armed::Idle);
                 Watch::Active
@@ -195,10 +229,11 @@ impl SessionWatch {
         }
     }
 
-    /// A new idle threshold (after a reload): the idle watch is replaced by one for it.
-    pub async fn set_threshold(&mut self, threshold: Duration) {
+    /// A new idle threshold (after a reload): the idle watch is replaced by one for it. Says
+    /// how long the user has been idle if that is already past the new threshold.
+    pub async fn set_threshold(&mut self, threshold: Duration) -> Option<Duration> {
         if threshold == self.threshold {
-            return;
+            return None;
         }
         self.threshold = threshold;
         if let Some(old) = self.idle_watch.take() {
@@ -206,11 +241,18 @@ impl SessionWatch {
         }
         if self.mutter_up {
             let armed = self.armed;
-            self.arm_idle().await;
-            if matches!(armed, Armed::Active(_)) {
-                self.armed = armed; // still waiting for the user to come back
+            if let Armed::Active(_) = armed {
+                // Still waiting for the user to come back: only the idle watch is replaced.
+                let ms = u64::try_from(threshold.as_millis()).unwrap_or(u64::MAX);
+                match self.mutter.add_idle_watch(ms).await {
+                    Ok(id) => self.idle_watch = Some(id),
+                    Err(e) => tracing::warn!("can't add an idle watch to {MUTTER}: {e}"),
+                }
+            } else {
+                return self.arm_idle().await;
             }
         }
+        None
     }
 
     /// The idle threshold now in use, for working out when idleness began.
