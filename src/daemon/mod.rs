@@ -141,7 +141,7 @@ impl Daemon {
         if daemon.session.locked_at_start {
             daemon.input(Input::Away { cause: Away::Locked, since: now }).await;
         }
-        daemon.idle_for(daemon.session.idle_at_start).await;
+        daemon.idle_for(daemon.session.idle_at_start.map(crate::adapters::session::IdleNow::Idle)).await;
         info!(
             "started: state in {}, config from {}",
             daemon.store_path.display(),
@@ -406,7 +406,7 @@ impl Daemon {
             dnd: s.dnd,
             away: s.away.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", "),
             lock: self.session.lock.clone(),
-            idle: self.session.idle().to_owned(),
+            idle: self.session.idle(),
             config_files: self.files.iter().map(|f| f.display().to_string()).collect(),
             store: self.store_path.display().to_string(),
         }

@@ -3,7 +3,7 @@
 
 use super::Daemon;
 use crate::adapters::clock;
-use crate::adapters::session::{MUTTER, SCREENSAVER, SessionEvent, Watch};
+use crate::adapters::session::{IdleNow, MUTTER, SCREENSAVER, SessionEvent, Watch};
 use crate::core::Away;
 use crate::core::engine::Input;
 use std::time::Duration;
@@ -27,9 +27,11 @@ impl Daemon {
 
     /// Tells the engine the user has been idle for `idle`, if they have (at start, after a
     /// reload).
-    pub(super) async fn idle_for(&mut self, idle: Option<Duration>) {
-        if let Some(idle) = idle {
-            self.input(idle_since(idle, clock::now())).await;
+    pub(super) async fn idle_for(&mut self, idle: Option<IdleNow>) {
+        match idle {
+            Some(IdleNow::Idle(idle)) => self.input(idle_since(idle, clock::now())).await,
+            Some(IdleNow::Here) => self.input(Input::Back { cause: Away::Idle }).await,
+            None => {}
         }
     }
 
@@ -63,10 +65,20 @@ impl Daemon {
                 }
                 Watch::Other => return,
             },
+            SessionEvent::Idle(idle) => idle_since(idle, now),
+            SessionEvent::Active => Input::Back { cause: Away::Idle },
+            SessionEvent::IdleGone => {
+                self.session.native_gone();
+                info!("idle: now {}", self.session.idle());
+                Input::Back { cause: Away::Idle }
+            }
             SessionEvent::Service(name, up) => {
                 let before = self.session.idle();
                 let mut input = None;
                 if name == MUTTER {
+                    if up && !self.session.wants_mutter() {
+                        return;
+                    }
                     if up {
                         self.session.mutter_up = true;
                         if let Some(idle) = self.session.arm_idle().await {

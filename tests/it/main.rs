@@ -9,6 +9,7 @@ mod desktop;
 mod durable;
 mod engine;
 mod headless;
+mod idle;
 mod output;
 mod pipes;
 mod report;

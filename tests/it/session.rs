@@ -206,7 +206,8 @@ fn a_desktop_without_any_of_these_still_gets_reminders_and_says_what_is_missing(
     let desktop = Desktop::start();
     let home = Home::new();
     home.write_config(&config("1s", ""));
-    let daemon = Daemon::start_with(&desktop, &home, &[]);
+    // dunst needs the X server; without DISPLAY the daemon can't see its idle counter.
+    let daemon = Daemon::start_with(&desktop, &home, &[("DISPLAY", "")]);
     desktop.wait_for(2, WAIT);
     let text = stdout(&cli(&desktop, &home, &["status"]));
     assert!(text.contains("\nidle: not available on this desktop\n"), "{text}");
@@ -228,7 +229,7 @@ fn the_screen_saver_counts_as_time_away_where_there_is_no_mutter() {
     standins.add_screensaver(desktop.bus_address());
     let home = Home::new();
     home.write_config(&config("3s", "[session.break_length]\nposture = \"1s\"\n"));
-    let daemon = Daemon::start_with(&desktop, &home, &[]);
+    let daemon = Daemon::start_with(&desktop, &home, &[("DISPLAY", "")]);
     daemon.wait_log("idle: org.freedesktop.ScreenSaver", WAIT);
     standins.set_screensaver(true);
     wait_until("status to say away", || {

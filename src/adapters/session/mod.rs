@@ -5,6 +5,8 @@
 //! happens in between is missed. What can't be reached is reported (see `lock` and `idle`), and
 //! the daemon carries on with plain schedules.
 
+mod x11;
+
 use futures_util::stream::{BoxStream, select_all};
 use futures_util::{Stream, StreamExt};
 use std::time::Duration;
@@ -62,6 +64,25 @@ pub enum SessionEvent {
     ScreenSaver(bool),
     /// An idle service (`MUTTER` or `SCREENSAVER`) appeared (`true`) or went away.
     Service(&'static str, bool),
+    /// The Wayland or X11 idle source: no input for this long (at least the threshold).
+    Idle(Duration),
+    /// The Wayland or X11 idle source: input again after being idle.
+    Active,
+    /// The Wayland or X11 idle source's connection is lost.
+    IdleGone,
+}
+
+/// Whether the user is idle by a (new) threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdleNow {
+    /// For this long.
+    Idle(Duration),
+    Here,
+}
+
+/// The compositor's or X server's own idle source, used where Mutter is not there.
+enum Native {
+    X11(x11::X11Idle),
 }
 
 /// What the Mutter watch that is armed now waits for.
@@ -86,6 +107,9 @@ pub struct SessionWatch {
     threshold: Duration,
     idle_watch: Option<u32>,
     armed: Armed,
+    native: Option<Native>,
+    /// What the native source is, for `status`: "X11 SYNC IDLETIME (The X.Org Foundation)".
+    native_name: String,
 }
 
 /// What a fired Mutter watch meant.
@@ -139,22 +163,56 @@ impl SessionWatch {
             threshold,
             idle_watch: None,
             armed: Armed::None,
+            native: None,
+            native_name: String::new(),
         };
         if watch.mutter_up {
             watch.idle_at_start = watch.arm_idle().await;
+        } else if let Some(stream) = watch.start_native() {
+            streams.push(stream);
         }
         (watch, select_all(streams))
     }
 
-    /// How idle is detected, for `status`.
-    pub fn idle(&self) -> &'static str {
-        if self.mutter_up {
-            "GNOME Mutter IdleMonitor"
-        } else if self.screensaver_up {
-            "org.freedesktop.ScreenSaver (screen saver on and off)"
-        } else {
-            "not available on this desktop"
+    /// The X server's idle source where there is no Mutter (on GNOME, Mutter's watches are
+    /// what the desktop itself uses). Sets `idle_at_start` if the user is idle already.
+    fn start_native(&mut self) -> Option<BoxStream<'static, SessionEvent>> {
+        if std::env::var_os("DISPLAY").is_some_and(|d| !d.is_empty()) {
+            match x11::X11Idle::start(self.threshold) {
+                Ok((x, idle, stream)) => {
+                    self.native_name = format!("X11 SYNC IDLETIME ({})", x.vendor);
+                    self.native = Some(Native::X11(x));
+                    self.idle_at_start = idle;
+                    return Some(stream);
+                }
+                Err(e) => tracing::info!("no X11 idle counter: {e}"),
+            }
         }
+        None
+    }
+
+    /// The native idle source's connection is gone.
+    pub fn native_gone(&mut self) {
+        self.native = None;
+    }
+
+    /// How idle is detected, for `status`.
+    pub fn idle(&self) -> String {
+        if self.mutter_up {
+            "GNOME Mutter IdleMonitor".to_owned()
+        } else if self.native.is_some() {
+            self.native_name.clone()
+        } else if self.screensaver_up {
+            "org.freedesktop.ScreenSaver (screen saver on and off)".to_owned()
+        } else {
+            "not available on this desktop".to_owned()
+        }
+    }
+
+    /// Whether Mutter's watches should be used when it appears: not while the X server or
+    /// compositor is already watched.
+    pub fn wants_mutter(&self) -> bool {
+        self.native.is_none()
     }
 
     /// Adds the idle watch (once per Mutter instance). Mutter fires it every time the user has
@@ -230,12 +288,16 @@ impl SessionWatch {
     }
 
     /// A new idle threshold (after a reload): the idle watch is replaced by one for it. Says
-    /// how long the user has been idle if that is already past the new threshold.
-    pub async fn set_threshold(&mut self, threshold: Duration) -> Option<Duration> {
+    /// whether the user is idle by it, where that can be told.
+    pub async fn set_threshold(&mut self, threshold: Duration) -> Option<IdleNow> {
         if threshold == self.threshold {
             return None;
         }
         self.threshold = threshold;
+        match &self.native {
+            Some(Native::X11(x)) => return x.set_threshold(threshold),
+            None => {}
+        }
         if let Some(old) = self.idle_watch.take() {
             let _ = self.mutter.remove_watch(old).await;
         }
@@ -249,7 +311,7 @@ impl SessionWatch {
                     Err(e) => tracing::warn!("can't add an idle watch to {MUTTER}: {e}"),
                 }
             } else {
-                return self.arm_idle().await;
+                return self.arm_idle().await.map(IdleNow::Idle);
             }
         }
         None
