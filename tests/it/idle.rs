@@ -4,6 +4,7 @@
 use crate::daemon::{Daemon, db, fast_config, status_json, wait_until};
 use crate::desktop::Desktop;
 use crate::support::Home;
+use crate::sway::Sway;
 use std::process::Command;
 use std::time::Duration;
 
@@ -73,4 +74,30 @@ fn x11_idle_already_past_the_threshold_at_start_counts_until_input() {
     move_pointer(&desktop, 50);
     daemon.wait_log("back after", WAIT);
     assert_eq!(away(&desktop, &home), "");
+}
+
+#[test]
+fn wayland_idle_from_headless_sway_counts_time_away_and_says_which_protocol() {
+    let sway = Sway::start();
+    let desktop = Desktop::start();
+    let home = Home::new();
+    home.write_config(&format!(
+        "{}[session]\nidle_threshold = \"1s\"\n[session.break_length]\nposture = \"2s\"\n",
+        fast_config("1h", "1h")
+    ));
+    let socket = sway.socket();
+    let daemon = Daemon::start_with(&desktop, &home, &[("WAYLAND_DISPLAY", socket.to_str().unwrap())]);
+    // Preferred over the X server's counter, which is there too.
+    daemon.wait_log("idle: org_kde_kwin_idle (sway)", WAIT);
+    assert_eq!(status_json(&desktop, &home)["idle"], "org_kde_kwin_idle (sway)");
+    for round in 0..2 {
+        sway.move_cursor();
+        wait_until("status to say idle", || (away(&desktop, &home) == "idle").then_some(()));
+        std::thread::sleep(Duration::from_millis(2200));
+        sway.move_cursor();
+        wait_until("status to say here", || away(&desktop, &home).is_empty().then_some(()));
+        wait_until("the natural break stored", || (natural_breaks(&home).len() > round).then_some(()));
+    }
+    assert_eq!(natural_breaks(&home), vec![("posture".to_owned(), "idle".to_owned()); 2]);
+    assert_eq!(daemon.log().matches("idle: org_kde_kwin_idle").count(), 1, "said once:\n{}", daemon.log());
 }

@@ -16,5 +16,6 @@ mod report;
 mod session;
 mod standins;
 mod support;
+mod sway;
 mod unit;
 mod xfce;

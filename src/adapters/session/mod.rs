@@ -5,6 +5,7 @@
 //! happens in between is missed. What can't be reached is reported (see `lock` and `idle`), and
 //! the daemon carries on with plain schedules.
 
+mod wayland;
 mod x11;
 
 use futures_util::stream::{BoxStream, select_all};
@@ -82,6 +83,7 @@ pub enum IdleNow {
 
 /// The compositor's or X server's own idle source, used where Mutter is not there.
 enum Native {
+    Wayland(wayland::WaylandIdle),
     X11(x11::X11Idle),
 }
 
@@ -174,9 +176,20 @@ impl SessionWatch {
         (watch, select_all(streams))
     }
 
-    /// The X server's idle source where there is no Mutter (on GNOME, Mutter's watches are
+    /// The compositor's or X server's idle source where there is no Mutter (on GNOME, Mutter's watches are
     /// what the desktop itself uses). Sets `idle_at_start` if the user is idle already.
     fn start_native(&mut self) -> Option<BoxStream<'static, SessionEvent>> {
+        let set = |name: &str| std::env::var_os(name).is_some_and(|d| !d.is_empty());
+        if set("WAYLAND_DISPLAY") || set("WAYLAND_SOCKET") {
+            match wayland::WaylandIdle::start(self.threshold) {
+                Ok((w, stream)) => {
+                    self.native_name = w.name.clone();
+                    self.native = Some(Native::Wayland(w));
+                    return Some(stream);
+                }
+                Err(e) => tracing::info!("no Wayland idle notifications: {e}"),
+            }
+        }
         if std::env::var_os("DISPLAY").is_some_and(|d| !d.is_empty()) {
             match x11::X11Idle::start(self.threshold) {
                 Ok((x, idle, stream)) => {
@@ -296,6 +309,7 @@ impl SessionWatch {
         self.threshold = threshold;
         match &self.native {
             Some(Native::X11(x)) => return x.set_threshold(threshold),
+            Some(Native::Wayland(w)) => return w.set_threshold(threshold),
             None => {}
         }
         if let Some(old) = self.idle_watch.take() {
