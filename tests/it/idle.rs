@@ -3,6 +3,7 @@
 
 use crate::daemon::{Daemon, db, fast_config, status_json, wait_until};
 use crate::desktop::Desktop;
+use crate::extidle::ExtIdleCompositor;
 use crate::support::Home;
 use crate::sway::Sway;
 use std::process::Command;
@@ -100,4 +101,31 @@ fn wayland_idle_from_headless_sway_counts_time_away_and_says_which_protocol() {
     }
     assert_eq!(natural_breaks(&home), vec![("posture".to_owned(), "idle".to_owned()); 2]);
     assert_eq!(daemon.log().matches("idle: org_kde_kwin_idle").count(), 1, "said once:\n{}", daemon.log());
+}
+
+#[test]
+fn ext_idle_notify_is_used_where_the_compositor_offers_it() {
+    let compositor = ExtIdleCompositor::start();
+    let desktop = Desktop::start();
+    let home = Home::new();
+    home.write_config(&format!(
+        "{}[session]\nidle_threshold = \"1s\"\n[session.break_length]\nposture = \"1s\"\n",
+        fast_config("1h", "1h")
+    ));
+    let socket = compositor.socket().to_str().unwrap().to_owned();
+    let daemon = Daemon::start_with(&desktop, &home, &[("WAYLAND_DISPLAY", &socket)]);
+    daemon.wait_log("idle: ext-idle-notify-v1 (", WAIT);
+    assert!(status_json(&desktop, &home)["idle"].as_str().unwrap().starts_with("ext-idle-notify-v1 ("));
+    wait_until("one notification for the threshold", || (compositor.timeouts() == [1000]).then_some(()));
+    compositor.set_idle(true);
+    wait_until("status to say idle", || (away(&desktop, &home) == "idle").then_some(()));
+    std::thread::sleep(Duration::from_millis(500));
+    compositor.set_idle(false);
+    daemon.wait_log("a natural break; restarted the posture timers", WAIT);
+    assert_eq!(away(&desktop, &home), "");
+
+    // A reload with a new threshold: a new notification object replaces the old one.
+    home.write_config(&format!("{}[session]\nidle_threshold = \"3s\"\n", fast_config("1h", "1h")));
+    crate::daemon::cli(&desktop, &home, &["reload"]);
+    wait_until("the new notification", || (compositor.timeouts() == [3000]).then_some(()));
 }

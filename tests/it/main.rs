@@ -8,6 +8,7 @@ mod dbusfuzz;
 mod desktop;
 mod durable;
 mod engine;
+mod extidle;
 mod headless;
 mod idle;
 mod output;
