@@ -76,8 +76,8 @@ impl Daemon {
                 let before = self.session.idle();
                 let mut input = None;
                 if name == MUTTER {
-                    if up && !self.session.wants_mutter() {
-                        return;
+                    if (up && !self.session.wants_mutter()) || (!up && !self.session.mutter_up) {
+                        return; // the X server's or compositor's idle source is in use
                     }
                     if up {
                         self.session.mutter_up = true;

@@ -1,5 +1,7 @@
-//! Whether the user is at the machine, from D-Bus signals only (never polled): logind on the
-//! system bus for lock and sleep, GNOME's Mutter IdleMonitor or `org.freedesktop.ScreenSaver`.
+//! Whether the user is at the machine, from events only (never polled): logind on the system
+//! bus for lock and sleep; for idle, GNOME's Mutter IdleMonitor, else the compositor's
+//! `ext-idle-notify-v1` or `org_kde_kwin_idle` (`wayland`), else the X server's SYNC `IDLETIME`
+//! alarms (`x11`); and `org.freedesktop.ScreenSaver` turning on and off besides.
 //!
 //! Every match rule is in place before any state is read or any watch is added, so nothing that
 //! happens in between is missed. What can't be reached is reported (see `lock` and `idle`), and
@@ -170,14 +172,19 @@ impl SessionWatch {
         };
         if watch.mutter_up {
             watch.idle_at_start = watch.arm_idle().await;
-        } else if let Some(stream) = watch.start_native() {
+        }
+        // `arm_idle` gives up on a Mutter that refuses the watch.
+        if !watch.mutter_up
+            && let Some(stream) = watch.start_native()
+        {
             streams.push(stream);
         }
         (watch, select_all(streams))
     }
 
-    /// The compositor's or X server's idle source where there is no Mutter (on GNOME, Mutter's watches are
-    /// what the desktop itself uses). Sets `idle_at_start` if the user is idle already.
+    /// The compositor's or X server's idle source where there is no Mutter (on GNOME, Mutter's
+    /// watches are what the desktop itself uses); Wayland first, since under Xwayland the X
+    /// server sees only its own clients' input. Sets `idle_at_start` if the user is idle already.
     fn start_native(&mut self) -> Option<BoxStream<'static, SessionEvent>> {
         let set = |name: &str| std::env::var_os(name).is_some_and(|d| !d.is_empty());
         if set("WAYLAND_DISPLAY") || set("WAYLAND_SOCKET") {
