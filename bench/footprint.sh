@@ -107,6 +107,9 @@ sat = ["00:00-24:00"]
 sun = ["00:00-24:00"]
 [limits]
 quiet_hours = []
+# Xvfb gets no input: past the idle threshold the X11 idle alarm would fire inside the window.
+[session]
+idle_threshold = "1h"
 CONF
 
 # Start to ready: from exec to the READY=1 that systemd's Type=notify waits for, median of 10.

@@ -144,6 +144,7 @@ impl Daemon {
         if daemon.session.locked_at_start {
             daemon.input(Input::Away { cause: Away::Locked, since: now }).await;
         }
+        daemon.idle_for(daemon.session.idle_at_start.map(crate::adapters::session::IdleNow::Idle)).await;
         info!(
             "started: state in {}, config from {}",
             daemon.store_path.display(),
@@ -329,11 +330,12 @@ impl Daemon {
         for w in &settings.warnings {
             warn!("{w}");
         }
-        self.session.set_threshold(settings.session.idle_threshold).await;
+        let idle = self.session.set_threshold(settings.session.idle_threshold).await;
         let from = settings.files.last().map(|p| p.display().to_string()).unwrap_or_default();
         self.files = settings.files.clone();
         self.toggle_pause = settings.notifications.pause;
         self.input(Input::Settings(Box::new(engine_settings(&settings)))).await;
+        self.idle_for(idle).await;
         info!("reloaded the config from {from}");
         Ok(format!("reloaded {from}"))
     }
@@ -424,7 +426,7 @@ impl Daemon {
             dnd: s.dnd,
             away: s.away.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", "),
             lock: self.session.lock.clone(),
-            idle: self.session.idle().to_owned(),
+            idle: self.session.idle(),
             config_files: self.files.iter().map(|f| f.display().to_string()).collect(),
             store: self.store_path.display().to_string(),
         }

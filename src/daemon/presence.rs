@@ -3,9 +3,10 @@
 
 use super::Daemon;
 use crate::adapters::clock;
-use crate::adapters::session::{MUTTER, SCREENSAVER, SessionEvent, Watch};
+use crate::adapters::session::{IdleNow, MUTTER, SCREENSAVER, SessionEvent, Watch};
 use crate::core::Away;
 use crate::core::engine::Input;
+use std::time::Duration;
 use tracing::{info, warn};
 
 impl Daemon {
@@ -21,6 +22,16 @@ impl Daemon {
             warn!("idle: {}; time away from the keyboard is not noticed", s.idle());
         } else {
             info!("idle: {}", s.idle());
+        }
+    }
+
+    /// Tells the engine the user has been idle for `idle`, if they have (at start, after a
+    /// reload).
+    pub(super) async fn idle_for(&mut self, idle: Option<IdleNow>) {
+        match idle {
+            Some(IdleNow::Idle(idle)) => self.input(idle_since(idle, clock::now())).await,
+            Some(IdleNow::Here) => self.input(Input::Back { cause: Away::Idle }).await,
+            None => {}
         }
     }
 
@@ -47,15 +58,32 @@ impl Daemon {
                     Input::Away { cause: Away::Idle, since: now - threshold }
                 }
                 Watch::Active => Input::Back { cause: Away::Idle },
+                Watch::IdleAndBack => {
+                    let threshold = chrono::Duration::from_std(self.session.threshold()).unwrap_or_default();
+                    self.input(Input::Away { cause: Away::Idle, since: now - threshold }).await;
+                    Input::Back { cause: Away::Idle }
+                }
                 Watch::Other => return,
             },
+            SessionEvent::Idle(idle) => idle_since(idle, now),
+            SessionEvent::Active => Input::Back { cause: Away::Idle },
+            SessionEvent::IdleGone => {
+                self.session.native_gone();
+                info!("idle: now {}", self.session.idle());
+                Input::Back { cause: Away::Idle }
+            }
             SessionEvent::Service(name, up) => {
                 let before = self.session.idle();
                 let mut input = None;
                 if name == MUTTER {
+                    if (up && !self.session.wants_mutter()) || (!up && !self.session.mutter_up) {
+                        return; // the X server's or compositor's idle source is in use
+                    }
                     if up {
                         self.session.mutter_up = true;
-                        self.session.arm_idle().await;
+                        if let Some(idle) = self.session.arm_idle().await {
+                            input = Some(idle_since(idle, now));
+                        }
                     } else {
                         self.session.mutter_gone();
                         input = Some(Input::Back { cause: Away::Idle });
@@ -77,4 +105,9 @@ impl Daemon {
         };
         self.input(input).await;
     }
+}
+
+/// Idle since `idle` before `now`.
+fn idle_since(idle: Duration, now: chrono::DateTime<chrono::Utc>) -> Input {
+    Input::Away { cause: Away::Idle, since: now - chrono::Duration::from_std(idle).unwrap_or_default() }
 }

@@ -163,11 +163,51 @@ fn a_short_idle_is_no_break_and_the_reminder_due_meanwhile_comes_once_on_return(
 }
 
 #[test]
+fn input_right_after_the_idle_watch_fires_is_not_lost() {
+    // Mutter's user-active watch sees only input after it is added: the daemon reads the idle
+    // time once it is in place, so a return in between is not taken for a long absence.
+    let desktop = Desktop::start();
+    let standins = Standins::start(None, Some(desktop.bus_address()));
+    let home = Home::new();
+    home.write_config(&config("1h", "[session]\nidle_threshold = \"1s\"\n"));
+    let daemon = Daemon::start_with(&desktop, &home, &[]);
+    let idle = standins.wait_for_watch(true);
+    standins.go_idle_and_back_at_once();
+    daemon.wait_log("back after", WAIT);
+    assert_eq!(status_json(&desktop, &home)["away"], "");
+    assert!(daemon.log().contains("away: idle"), "{}", daemon.log());
+    assert_eq!(standins.watches(), std::slice::from_ref(&idle), "no user-active watch left behind");
+    // And the next idle period is seen as before.
+    standins.go_idle();
+    wait_until("status to say idle", || (status_json(&desktop, &home)["away"] == "idle").then_some(()));
+    standins.come_back();
+    wait_until("status to say here", || (status_json(&desktop, &home)["away"] == "").then_some(()));
+    assert_eq!(standins.watches(), [idle]);
+}
+
+#[test]
+fn a_user_idle_already_when_the_daemon_starts_counts_as_away() {
+    // Mutter does not fire a new idle watch whose interval is already past.
+    let desktop = Desktop::start();
+    let standins = Standins::start(None, Some(desktop.bus_address()));
+    standins.set_idletime(90_000);
+    let home = Home::new();
+    home.write_config(&config("1h", "[session]\nidle_threshold = \"1m\"\n"));
+    let daemon = Daemon::start_with(&desktop, &home, &[]);
+    daemon.wait_log("away: idle", WAIT);
+    assert_eq!(status_json(&desktop, &home)["away"], "idle");
+    standins.come_back();
+    daemon.wait_log("back after 1.5 min (idle)", WAIT);
+    assert_eq!(status_json(&desktop, &home)["away"], "");
+}
+
+#[test]
 fn a_desktop_without_any_of_these_still_gets_reminders_and_says_what_is_missing() {
     let desktop = Desktop::start();
     let home = Home::new();
     home.write_config(&config("1s", ""));
-    let daemon = Daemon::start_with(&desktop, &home, &[]);
+    // dunst needs the X server; without DISPLAY the daemon can't see its idle counter.
+    let daemon = Daemon::start_with(&desktop, &home, &[("DISPLAY", "")]);
     desktop.wait_for(2, WAIT);
     let text = stdout(&cli(&desktop, &home, &["status"]));
     assert!(text.contains("\nidle: not available on this desktop\n"), "{text}");
@@ -189,7 +229,7 @@ fn the_screen_saver_counts_as_time_away_where_there_is_no_mutter() {
     standins.add_screensaver(desktop.bus_address());
     let home = Home::new();
     home.write_config(&config("3s", "[session.break_length]\nposture = \"1s\"\n"));
-    let daemon = Daemon::start_with(&desktop, &home, &[]);
+    let daemon = Daemon::start_with(&desktop, &home, &[("DISPLAY", "")]);
     daemon.wait_log("idle: org.freedesktop.ScreenSaver", WAIT);
     standins.set_screensaver(true);
     wait_until("status to say away", || {

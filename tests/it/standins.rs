@@ -114,6 +114,8 @@ pub struct IdleWatch {
 struct Watches {
     next: u32,
     all: Vec<IdleWatch>,
+    /// What `GetIdletime` answers: milliseconds since the last input.
+    idle_ms: u64,
 }
 
 struct IdleMonitor {
@@ -143,6 +145,10 @@ impl IdleMonitor {
 
     fn remove_watch(&self, id: u32) {
         self.watches.lock().unwrap().all.retain(|w| w.id != id);
+    }
+
+    fn get_idletime(&self) -> u64 {
+        self.watches.lock().unwrap().idle_ms
     }
 }
 
@@ -284,9 +290,24 @@ impl Standins {
         self.emit(conn, Some(&w.owner), IDLE_PATH, IDLE_IFACE, "WatchFired", (w.id,));
     }
 
+    /// What `GetIdletime` says from now on.
+    pub fn set_idletime(&self, ms: u64) {
+        self.watches.lock().unwrap().idle_ms = ms;
+    }
+
     /// The user has been without input for the idle watch's interval: Mutter fires it.
     pub fn go_idle(&self) -> IdleWatch {
         let w = self.wait_for_watch(true);
+        self.set_idletime(w.idle_ms.unwrap_or_default());
+        self.fire(&w);
+        w
+    }
+
+    /// The idle watch fires, and the user touches the mouse right after, before any
+    /// user-active watch is there to notice: only the idle time tells.
+    pub fn go_idle_and_back_at_once(&self) -> IdleWatch {
+        let w = self.wait_for_watch(true);
+        self.set_idletime(0);
         self.fire(&w);
         w
     }
@@ -294,6 +315,7 @@ impl Standins {
     /// Input again: the user-active watch fires once and is gone, as in Mutter.
     pub fn come_back(&self) {
         let w = self.wait_for_watch(false);
+        self.set_idletime(0);
         self.watches.lock().unwrap().all.retain(|x| x.id != w.id);
         self.fire(&w);
     }

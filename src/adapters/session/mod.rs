@@ -1,9 +1,14 @@
-//! Whether the user is at the machine, from D-Bus signals only (never polled): logind on the
-//! system bus for lock and sleep, GNOME's Mutter IdleMonitor or `org.freedesktop.ScreenSaver`.
+//! Whether the user is at the machine, from events only (never polled): logind on the system
+//! bus for lock and sleep; for idle, GNOME's Mutter IdleMonitor, else the compositor's
+//! `ext-idle-notify-v1` or `org_kde_kwin_idle` (`wayland`), else the X server's SYNC `IDLETIME`
+//! alarms (`x11`); and `org.freedesktop.ScreenSaver` turning on and off besides.
 //!
 //! Every match rule is in place before any state is read or any watch is added, so nothing that
 //! happens in between is missed. What can't be reached is reported (see `lock` and `idle`), and
 //! the daemon carries on with plain schedules.
+
+mod wayland;
+mod x11;
 
 use futures_util::stream::{BoxStream, select_all};
 use futures_util::{Stream, StreamExt};
@@ -45,6 +50,8 @@ trait IdleMonitor {
     fn add_idle_watch(&self, interval_ms: u64) -> zbus::Result<u32>;
     fn add_user_active_watch(&self) -> zbus::Result<u32>;
     fn remove_watch(&self, id: u32) -> zbus::Result<()>;
+    /// Milliseconds since the last input.
+    fn get_idletime(&self) -> zbus::Result<u64>;
 }
 
 /// Something the desktop or logind said about the user's presence.
@@ -60,6 +67,26 @@ pub enum SessionEvent {
     ScreenSaver(bool),
     /// An idle service (`MUTTER` or `SCREENSAVER`) appeared (`true`) or went away.
     Service(&'static str, bool),
+    /// The Wayland or X11 idle source: no input for this long (at least the threshold).
+    Idle(Duration),
+    /// The Wayland or X11 idle source: input again after being idle.
+    Active,
+    /// The Wayland or X11 idle source's connection is lost.
+    IdleGone,
+}
+
+/// Whether the user is idle by a (new) threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdleNow {
+    /// For this long.
+    Idle(Duration),
+    Here,
+}
+
+/// The compositor's or X server's own idle source, used where Mutter is not there.
+enum Native {
+    Wayland(wayland::WaylandIdle),
+    X11(x11::X11Idle),
 }
 
 /// What the Mutter watch that is armed now waits for.
@@ -76,12 +103,17 @@ pub struct SessionWatch {
     /// How lock and sleep are detected, for `status`: "logind" or "not available (why)".
     pub lock: String,
     pub locked_at_start: bool,
+    /// How long the user had been idle at start, if at least the threshold.
+    pub idle_at_start: Option<Duration>,
     mutter: IdleMonitorProxy<'static>,
     pub mutter_up: bool,
     pub screensaver_up: bool,
     threshold: Duration,
     idle_watch: Option<u32>,
     armed: Armed,
+    native: Option<Native>,
+    /// What the native source is, for `status`: "X11 SYNC IDLETIME (The X.Org Foundation)".
+    native_name: String,
 }
 
 /// What a fired Mutter watch meant.
@@ -91,6 +123,9 @@ pub enum Watch {
     Idle,
     /// Input again after being idle.
     Active,
+    /// The idle watch fired, but there was input before the user-active watch was in place:
+    /// idle for the threshold and back already.
+    IdleAndBack,
     /// Not one of ours (a stale id).
     Other,
 }
@@ -125,33 +160,86 @@ impl SessionWatch {
             _system: system,
             lock,
             locked_at_start,
+            idle_at_start: None,
             mutter,
             mutter_up: has(MUTTER).await,
             screensaver_up: has(SCREENSAVER).await,
             threshold,
             idle_watch: None,
             armed: Armed::None,
+            native: None,
+            native_name: String::new(),
         };
         if watch.mutter_up {
-            watch.arm_idle().await;
+            watch.idle_at_start = watch.arm_idle().await;
+        }
+        // `arm_idle` gives up on a Mutter that refuses the watch.
+        if !watch.mutter_up
+            && let Some(stream) = watch.start_native()
+        {
+            streams.push(stream);
         }
         (watch, select_all(streams))
     }
 
+    /// The compositor's or X server's idle source where there is no Mutter (on GNOME, Mutter's
+    /// watches are what the desktop itself uses); Wayland first, since under Xwayland the X
+    /// server sees only its own clients' input. Sets `idle_at_start` if the user is idle already.
+    fn start_native(&mut self) -> Option<BoxStream<'static, SessionEvent>> {
+        let set = |name: &str| std::env::var_os(name).is_some_and(|d| !d.is_empty());
+        if set("WAYLAND_DISPLAY") || set("WAYLAND_SOCKET") {
+            match wayland::WaylandIdle::start(self.threshold) {
+                Ok((w, stream)) => {
+                    self.native_name = w.name.clone();
+                    self.native = Some(Native::Wayland(w));
+                    return Some(stream);
+                }
+                Err(e) => tracing::info!("no Wayland idle notifications: {e}"),
+            }
+        }
+        if std::env::var_os("DISPLAY").is_some_and(|d| !d.is_empty()) {
+            match x11::X11Idle::start(self.threshold) {
+                Ok((x, idle, stream)) => {
+                    self.native_name = format!("X11 SYNC IDLETIME ({})", x.vendor);
+                    self.native = Some(Native::X11(x));
+                    self.idle_at_start = idle;
+                    return Some(stream);
+                }
+                Err(e) => tracing::info!("no X11 idle counter: {e}"),
+            }
+        }
+        None
+    }
+
+    /// The native idle source's connection is gone.
+    pub fn native_gone(&mut self) {
+        self.native = None;
+    }
+
     /// How idle is detected, for `status`.
-    pub fn idle(&self) -> &'static str {
+    pub fn idle(&self) -> String {
         if self.mutter_up {
-            "GNOME Mutter IdleMonitor"
+            "GNOME Mutter IdleMonitor".to_owned()
+        } else if self.native.is_some() {
+            self.native_name.clone()
         } else if self.screensaver_up {
-            "org.freedesktop.ScreenSaver (screen saver on and off)"
+            "org.freedesktop.ScreenSaver (screen saver on and off)".to_owned()
         } else {
-            "not available on this desktop"
+            "not available on this desktop".to_owned()
         }
     }
 
+    /// Whether Mutter's watches should be used when it appears: not while the X server or
+    /// compositor is already watched.
+    pub fn wants_mutter(&self) -> bool {
+        self.native.is_none()
+    }
+
     /// Adds the idle watch (once per Mutter instance). Mutter fires it every time the user has
-    /// been without input for the threshold.
-    pub async fn arm_idle(&mut self) {
+    /// been without input for the threshold, but not when that is already past as it is added:
+    /// so the idle time is read after it, and if the user is idle already, the return is
+    /// watched for at once and this says for how long they have been idle.
+    pub async fn arm_idle(&mut self) -> Option<Duration> {
         let ms = u64::try_from(self.threshold.as_millis()).unwrap_or(u64::MAX);
         match self.mutter.add_idle_watch(ms).await {
             Ok(id) => {
@@ -161,8 +249,36 @@ impl SessionWatch {
             Err(e) => {
                 tracing::warn!("can't add an idle watch to {MUTTER}: {e}");
                 self.mutter_up = false;
+                return None;
             }
         }
+        let idle = Duration::from_millis(self.mutter.get_idletime().await.ok()?);
+        if idle < self.threshold {
+            return None;
+        }
+        self.watch_return().await.then_some(idle)
+    }
+
+    /// Adds the one-shot user-active watch, then reads the idle time, so input between the
+    /// idle watch firing and this watch being in place is not missed. Says whether the user is
+    /// still idle (and the watch armed); if not, the watch is removed again.
+    async fn watch_return(&mut self) -> bool {
+        let active = match self.mutter.add_user_active_watch().await {
+            Ok(active) => active,
+            Err(e) => {
+                // Without it we would never hear of the return: better not to count as away.
+                tracing::warn!("can't add a user-active watch to {MUTTER}: {e}");
+                return false;
+            }
+        };
+        // A Mutter without GetIdletime: trust the watches, as before.
+        let idle = self.mutter.get_idletime().await.map_or(self.threshold, Duration::from_millis);
+        if idle < self.threshold {
+            let _ = self.mutter.remove_watch(active).await;
+            return false;
+        }
+        self.armed = Armed::Active(active);
+        true
     }
 
     /// Mutter went away: its watches went with it.
@@ -173,20 +289,16 @@ impl SessionWatch {
     }
 
     /// Reads a fired watch. After the idle watch, a one-shot user-active watch is added, so the
-    /// return is an event too.
+    /// return is an event too; input before it was in place is seen by reading the idle time.
     pub async fn fired(&mut self, id: u32) -> Watch {
         match self.armed {
-            Armed::Idle(i) if i == id => match self.mutter.add_user_active_watch().await {
-                Ok(active) => {
-                    self.armed = Armed::Active(active);
+            Armed::Idle(i) if i == id => {
+                if self.watch_return().await {
                     Watch::Idle
+                } else {
+                    Watch::IdleAndBack
                 }
-                Err(e) => {
-                    // Without it we would never hear of the return: better not to count as away.
-                    tracing::warn!("can't add a user-active watch to {MUTTER}: {e}");
-                    Watch::Other
-                }
-            },
+            }
             Armed::Active(a) if a == id => {
                 self.armed = self.idle_watch.map_or(Armed::None, Armed::Idle);
                 Watch::Active
@@ -195,22 +307,35 @@ impl SessionWatch {
         }
     }
 
-    /// A new idle threshold (after a reload): the idle watch is replaced by one for it.
-    pub async fn set_threshold(&mut self, threshold: Duration) {
+    /// A new idle threshold (after a reload): the idle watch is replaced by one for it. Says
+    /// whether the user is idle by it, where that can be told.
+    pub async fn set_threshold(&mut self, threshold: Duration) -> Option<IdleNow> {
         if threshold == self.threshold {
-            return;
+            return None;
         }
         self.threshold = threshold;
+        match &self.native {
+            Some(Native::X11(x)) => return x.set_threshold(threshold),
+            Some(Native::Wayland(w)) => return w.set_threshold(threshold),
+            None => {}
+        }
         if let Some(old) = self.idle_watch.take() {
             let _ = self.mutter.remove_watch(old).await;
         }
         if self.mutter_up {
             let armed = self.armed;
-            self.arm_idle().await;
-            if matches!(armed, Armed::Active(_)) {
-                self.armed = armed; // still waiting for the user to come back
+            if let Armed::Active(_) = armed {
+                // Still waiting for the user to come back: only the idle watch is replaced.
+                let ms = u64::try_from(threshold.as_millis()).unwrap_or(u64::MAX);
+                match self.mutter.add_idle_watch(ms).await {
+                    Ok(id) => self.idle_watch = Some(id),
+                    Err(e) => tracing::warn!("can't add an idle watch to {MUTTER}: {e}"),
+                }
+            } else {
+                return self.arm_idle().await.map(IdleNow::Idle);
             }
         }
+        None
     }
 
     /// The idle threshold now in use, for working out when idleness began.

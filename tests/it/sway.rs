@@ -1,0 +1,100 @@
+//! sway 1.7 headless, a real Wayland compositor for the idle tests: it offers
+//! `org_kde_kwin_idle`, and its IPC (`swaymsg`) moves the cursor as input would. sway refuses to
+//! run as root, so as root it runs as `nobody` with a runtime folder of that user's own.
+
+use std::os::unix::fs::{PermissionsExt, chown};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Sway {
+    child: Option<Child>,
+    run: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+const NOBODY: u32 = 65534;
+
+impl Sway {
+    pub fn start() -> Sway {
+        let dir = tempfile::Builder::new().prefix("sway").tempdir().expect("temp dir");
+        let root = rustix::process::getuid().is_root();
+        // Others may pass through to the runtime folder, which is theirs alone.
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o711)).unwrap();
+        let run = dir.path().join("run");
+        std::fs::create_dir(&run).unwrap();
+        std::fs::set_permissions(&run, std::fs::Permissions::from_mode(0o700)).unwrap();
+        let config = run.join("config");
+        std::fs::write(&config, "output HEADLESS-1 resolution 800x600\n").unwrap();
+        if root {
+            chown(&run, Some(NOBODY), Some(NOBODY)).unwrap();
+            chown(&config, Some(NOBODY), Some(NOBODY)).unwrap();
+        }
+        let log = std::fs::File::create(dir.path().join("sway.log")).unwrap();
+        let mut cmd = if root {
+            let mut c = Command::new("setpriv");
+            c.args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", "sway"]);
+            c
+        } else {
+            Command::new("sway")
+        };
+        let child = cmd
+            .args(["-c".as_ref(), config.as_os_str()])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", &run)
+            .env("XDG_RUNTIME_DIR", &run)
+            .env("WLR_BACKENDS", "headless")
+            .env("WLR_LIBINPUT_NO_DEVICES", "1")
+            .env("WLR_RENDERER", "pixman")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start sway");
+        let sway = Sway { child: Some(child), run, _dir: dir };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while sway.find("wayland-", "").is_none() || sway.find("sway-ipc.", ".sock").is_none() {
+            let log = std::fs::read_to_string(sway._dir.path().join("sway.log")).unwrap_or_default();
+            assert!(Instant::now() < deadline, "sway did not start:\n{log}");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        sway
+    }
+
+    fn find(&self, prefix: &str, suffix: &str) -> Option<PathBuf> {
+        std::fs::read_dir(&self.run).ok()?.flatten().map(|e| e.path()).find(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            name.starts_with(prefix) && name.ends_with(suffix) && !name.ends_with(".lock")
+        })
+    }
+
+    /// The compositor's socket, for `WAYLAND_DISPLAY` (an absolute path works there).
+    pub fn socket(&self) -> PathBuf {
+        self.find("wayland-", "").expect("sway's socket")
+    }
+
+    fn ipc(&self) -> PathBuf {
+        self.find("sway-ipc.", ".sock").expect("sway's IPC socket")
+    }
+
+    /// Runs `swaymsg ARGS`.
+    pub fn msg(&self, args: &[&str]) {
+        let out =
+            Command::new("swaymsg").env("SWAYSOCK", self.ipc()).args(args).output().expect("run swaymsg");
+        assert!(out.status.success(), "swaymsg {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    /// Input, as the seat sees it: the cursor moves.
+    pub fn move_cursor(&self) {
+        self.msg(&["seat", "-", "cursor", "move", "5", "5"]);
+    }
+}
+
+impl Drop for Sway {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            crate::headless::terminate(&mut [&mut child]);
+        }
+    }
+}
