@@ -2,7 +2,7 @@
 //! (config and catalogue parsing, the command line, store migrations) touches code the idle
 //! daemon never runs again, and the kernel maps code in large chunks around each page touched;
 //! without this, all of it would stay resident for the daemon's whole life. What the daemon
-//! still needs comes back from the page cache at its next wake.
+//! still needs comes back, page by page, at its next wake.
 
 use rustix::mm::{Advice, madvise};
 use std::path::Path;
@@ -15,10 +15,15 @@ pub fn release_startup_code() -> usize {
     let Ok(maps) = std::fs::read_to_string("/proc/self/maps") else { return 0 };
     let mut advised = 0;
     for (start, end) in read_only_ranges(&maps, &exe) {
+        let addr = start as *mut std::ffi::c_void;
         // SAFETY: the range is a whole mapping of this process's own executable, read-only
-        // and backed by the file, so reclaiming its pages only means they are read again
-        // from the file when next used; no memory contents are lost.
-        let done = unsafe { madvise(start as *mut std::ffi::c_void, end - start, Advice::LinuxPageOut) };
+        // and backed by the file, so neither advice changes its contents: `Random` only stops
+        // the kernel from mapping in whole chunks around each page the daemon touches from now
+        // on, and reclaimed pages are read again from the file when next used.
+        let done = unsafe {
+            let _ = madvise(addr, end - start, Advice::Random);
+            madvise(addr, end - start, Advice::LinuxPageOut)
+        };
         if done.is_ok() {
             advised += end - start;
         }
