@@ -293,3 +293,41 @@ fn severe_chest_discomfort_is_urgent_and_all_chest_advice_says_when_to_get_help(
     let plan = stdout(&home.run(&["plan", "--json"]));
     assert!(!plan.contains("\"entry\":\"doorway-chest"), "no stretch for the chest while paused: {plan}");
 }
+
+#[test]
+fn the_rest_of_the_briefs_rules_through_postured_log() {
+    // Issue 10, item 5: F1, RC1, wrists, eyes and the upper body as a whole, from the terminal.
+    let home = Home::new();
+    let log = |args: &[&str]| {
+        let mut all = vec!["log"];
+        all.extend_from_slice(args);
+        let out = home.run(&all);
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let sleep = log(&["--area", "lower-back", "--severity", "4", "--symptom", "disturbs-sleep"]);
+    assert!(sleep.contains("Worth booking a visit"), "{sleep}");
+    assert!(sleep.contains("Lower back discomfort that disturbs sleep."), "{sleep}");
+    let stopped = log(&["--area", "shoulders", "--severity", "4", "--symptom", "activities"]);
+    assert!(stopped.contains("Shoulder discomfort that stopped normal activities."), "{stopped}");
+    let night = log(&["--area", "wrists", "--severity", "3", "--symptom", "numbness", "--symptom", "night"]);
+    assert!(night.contains("Wrist numbness or tingling that wakes you at night."), "{night}");
+    assert!(!night.contains("contact a doctor today"), "{night}");
+    let vision = log(&["--area", "eyes", "--severity", "3", "--symptom", "vision"]);
+    assert!(vision.contains("Please see an optometrist or doctor today"), "{vision}");
+    // RC1: two earlier episodes (200 and 100 days ago) and this one.
+    log(&["--area", "neck", "--severity", "3", "--at", &days_ago(200)]);
+    let second = log(&["--area", "neck", "--severity", "3", "--at", &days_ago(100)]);
+    assert!(!second.contains("prevention plan"), "{second}");
+    let third = log(&["--area", "neck", "--severity", "3"]);
+    assert!(third.contains("Worth a plan to keep it away"), "{third}");
+    assert!(
+        third.contains("Neck discomfort came back: 3 separate episodes in the last 12 months."),
+        "{third}"
+    );
+    let report = home.run(&["report", "--format", "json", "--days", "365"]);
+    let json: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
+    let reasons: Vec<&str> =
+        json["advice"].as_array().unwrap().iter().map(|a| a["reason"].as_str().unwrap()).collect();
+    assert_eq!(reasons, ["function", "function", "numbness", "warning_today", "episodes"]);
+}

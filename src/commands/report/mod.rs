@@ -132,6 +132,9 @@ pub fn reason_words(reason: &str) -> &str {
     match reason {
         "severe" => "a severe report",
         "severe_repeat" => "severe again within a week",
+        "episodes" => "it came back in separate episodes",
+        "function" => "it gets in the way of sleep or everyday life",
+        "numbness" => "numbness or tingling in the hands",
         "recurrence" => "it keeps coming back",
         "worsening" => "it is getting worse",
         "persistence" => "it has lasted a long time",
@@ -289,6 +292,7 @@ mod tests {
     #[test]
     fn plain_words_for_stored_names() {
         assert_eq!(reason_words("recurrence"), "it keeps coming back");
+        assert_eq!(reason_words("episodes"), "it came back in separate episodes");
         assert_eq!(reason_words("from-the-future"), "from-the-future");
         assert_eq!(answer_words(Some("booked")), "booked or saw someone");
         assert_eq!(answer_words(None), "no answer yet");

@@ -19,6 +19,8 @@ pub enum Stage {
     Area,
     Severity(Area),
     Symptoms(Area, u8),
+    /// After "None of these": does it disturb sleep or stop normal activities (F1)?
+    Function(Area, u8),
 }
 
 impl Stage {
@@ -28,6 +30,7 @@ impl Stage {
             Stage::Area => "area",
             Stage::Severity(_) => "severity",
             Stage::Symptoms(..) => "symptoms",
+            Stage::Function(..) => "function",
         }
     }
 }
@@ -35,6 +38,10 @@ impl Stage {
 /// The two signs offered on a notification (three buttons at most); the full list is on the
 /// command line. Both change what postured suggests, and both call for a doctor's look.
 pub const SYMPTOM_BUTTONS: [Symptom; 2] = [Symptom::Tingling, Symptom::Weakness];
+
+/// The fourth step's buttons: how the discomfort gets in the way, or neither.
+pub const FUNCTION_BUTTONS: [(Symptom, &str); 2] =
+    [(Symptom::Sleep, "Disturbs my sleep"), (Symptom::Activities, "Stopped my usual activities")];
 
 /// A button press (or plain click) read back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +53,8 @@ pub enum Answer {
     Severity(u8),
     /// The last step of logging: a warning sign, or none.
     Symptom(Option<Symptom>),
+    /// After no warning sign: it disturbs sleep, stopped normal activities, or neither.
+    Function(Option<Symptom>),
     /// On care advice: "I've booked or seen someone".
     Booked,
     /// On care advice: "Remind me later".
@@ -64,6 +73,7 @@ pub fn read_action(key: &str) -> Answer {
         "later" => Answer::Later,
         "open" => Answer::OpenLink,
         "symptom:none" => Answer::Symptom(None),
+        "function:none" => Answer::Function(None),
         _ => {
             if let Some(a) = key.strip_prefix("area:").and_then(|a| a.parse().ok()) {
                 Answer::Area(a)
@@ -71,6 +81,12 @@ pub fn read_action(key: &str) -> Answer {
                 Answer::Severity(s)
             } else if let Some(s) = key.strip_prefix("symptom:").and_then(|s| s.parse().ok()) {
                 Answer::Symptom(Some(s))
+            } else if let Some(s) = key
+                .strip_prefix("function:")
+                .and_then(|s| s.parse::<Symptom>().ok())
+                .filter(|s| s.is_function())
+            {
+                Answer::Function(Some(s))
             } else {
                 Answer::Other
             }
@@ -145,6 +161,22 @@ pub fn ask_symptoms(area: Area, severity: u8, expire: Duration) -> Message {
         summary: format!("Also: any of these with the {} discomfort?", area.modifier()),
         body: format!(
             "Logging {severity}/10. Other signs (fever, chest pain, pain at night...): postured log --symptom"
+        ),
+        actions: pairs,
+        urgency: Urgency::Normal,
+        expire,
+        category: CATEGORY,
+    }
+}
+
+pub fn ask_function(area: Area, severity: u8, expire: Duration) -> Message {
+    let mut pairs: Vec<(String, String)> =
+        FUNCTION_BUTTONS.iter().map(|(s, label)| (format!("function:{s}"), (*label).to_owned())).collect();
+    pairs.push(("function:none".to_owned(), "Neither".to_owned()));
+    Message {
+        summary: format!("Does the {} discomfort get in the way?", area.modifier()),
+        body: format!(
+            "Logging {severity}/10. Does it disturb your sleep, or has it stopped your usual activities?"
         ),
         actions: pairs,
         urgency: Urgency::Normal,

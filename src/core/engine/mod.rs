@@ -728,7 +728,14 @@ impl Engine {
                 let message = conversation::ask_symptoms(area, severity, expire);
                 self.show(next(Stage::Symptoms(area, severity)), message, None, now);
             }
-            (Stage::Symptoms(area, severity), Answer::Symptom(symptom)) => {
+            (Stage::Symptoms(area, severity), Answer::Symptom(None)) => {
+                self.close(&note);
+                let message = conversation::ask_function(area, severity, expire);
+                self.show(next(Stage::Function(area, severity)), message, None, now);
+            }
+            // A warning sign is stored at once: its advice should not wait for another answer.
+            (Stage::Symptoms(area, severity), Answer::Symptom(symptom))
+            | (Stage::Function(area, severity), Answer::Function(symptom)) => {
                 self.close(&note);
                 self.saving = Some((row, area, severity));
                 let symptoms = symptom.into_iter().collect();

@@ -255,6 +255,9 @@ fn item2_a_reminder_due_mid_conversation_waits_for_the_answer() {
     d.click(sev, "severity:5");
     let (sym, _) = d.top().unwrap();
     d.click(sym, "symptom:none");
+    let (fun, q) = d.top().unwrap();
+    assert_eq!(q, "Does the neck discomfort get in the way?");
+    d.click(fun, "function:none");
     assert_eq!(d.reports.len(), 1);
     assert_eq!((d.reports[0].area, d.reports[0].severity), (Area::Neck, 5));
     assert_eq!(d.outcome(1), Some("logged"));
@@ -277,6 +280,8 @@ fn item12_a_server_that_closes_after_an_action_does_not_end_the_conversation() {
     d.click(s, "severity:3");
     let (y, _) = d.top().unwrap();
     d.click(y, "symptom:none");
+    let (f, _) = d.top().unwrap();
+    d.click(f, "function:none");
     assert_eq!(d.reports.len(), 1);
     assert_eq!(d.outcome(1), Some("logged"));
 }
@@ -499,4 +504,47 @@ fn issue10_a_warning_sign_logged_from_the_terminal_is_printed_stored_once_and_no
     assert_eq!(d.advice_shown_in[&1], [ShownIn::Terminal, ShownIn::Notification]);
     assert!(d.screen.values().any(|s| s == "Please get medical help now"), "through do-not-disturb");
     assert_eq!(d.advice.len(), 1);
+}
+
+#[test]
+fn issue10_f1_the_buttons_ask_whether_it_disturbs_sleep_or_stopped_activities_in_a_fourth_step() {
+    // Three buttons at most per step: the function question is a step of its own, asked only
+    // when no warning sign was picked (a warning sign's advice should not wait for another click).
+    let mut d = desk("30m");
+    let (id, _) = d.wait_for_reminder();
+    d.click(id, "log");
+    let (a, _) = d.top().unwrap();
+    d.click(a, "area:neck");
+    let (s, _) = d.top().unwrap();
+    d.click(s, "severity:5");
+    let (y, _) = d.top().unwrap();
+    d.click(y, "symptom:none");
+    assert!(d.reports.is_empty(), "not stored before the last step");
+    let msg = d.effects.iter().rev().find_map(|e| match e {
+        Effect::Show { message, .. } => Some(message.clone()),
+        _ => None,
+    });
+    let msg = msg.unwrap();
+    let keys: Vec<&str> = msg.actions.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(keys, ["function:sleep", "function:activities", "function:none"]);
+    let labels: Vec<&str> = msg.actions.iter().map(|(_, l)| l.as_str()).collect();
+    assert_eq!(labels, ["Disturbs my sleep", "Stopped my usual activities", "Neither"]);
+    let (f, _) = d.top().unwrap();
+    d.click(f, "function:sleep");
+    assert_eq!(d.reports.len(), 1);
+    assert_eq!(d.reports[0].symptoms, [Symptom::Sleep]);
+    assert!(d.screen.values().any(|t| t == "Worth booking a visit"), "F1 advice: {:?}", d.screen);
+
+    // A warning sign is stored at once, without the fourth question.
+    let mut d = desk("30m");
+    let (id, _) = d.wait_for_reminder();
+    d.click(id, "log");
+    let (a, _) = d.top().unwrap();
+    d.click(a, "area:neck");
+    let (s, _) = d.top().unwrap();
+    d.click(s, "severity:5");
+    let (y, _) = d.top().unwrap();
+    d.click(y, "symptom:weakness");
+    assert_eq!(d.reports.len(), 1);
+    assert_eq!(d.reports[0].symptoms, [Symptom::Weakness]);
 }
