@@ -53,6 +53,14 @@ pub fn text(f: &Finding) -> (String, String) {
                 f.area.words()
             ),
         ),
+        Reason::Popping => (
+            "About the urge to pop your back".to_owned(),
+            format!(
+                "You logged {}. Many people feel that urge, and an occasional pop is common. When it comes this often, it usually points to stiffness or tension that {} can assess. The mobility and strength moves postured suggests (chin tucks, shoulder-blade squeezes, wall angels) work on that more than another pop does.",
+                f.why,
+                who(f.area)
+            ),
+        ),
         Reason::Severe => (
             "Go gently today".to_owned(),
             format!(
@@ -112,6 +120,17 @@ pub fn text(f: &Finding) -> (String, String) {
 mod tests {
     use super::*;
     use crate::core::Symptom;
+
+    #[test]
+    fn the_popping_note_is_plain_and_points_to_mobility_and_strength() {
+        let (s, b) =
+            text(&f(Reason::Popping, Area::UpperBack, "more than 3 pops a day on 5 of the last 14 days"));
+        assert_eq!(s, "About the urge to pop your back");
+        assert!(b.starts_with("You logged more than 3 pops a day on 5 of the last 14 days."), "{b}");
+        assert!(b.contains("a physical therapist, chiropractor or doctor can assess"), "{b}");
+        assert!(b.contains("mobility and strength"), "{b}");
+        assert!([" should ", " bad ", " stop "].iter().all(|w| !b.contains(w)), "non-judgemental: {b}");
+    }
 
     #[test]
     fn eyes_go_to_an_optometrist_wrists_to_a_doctor_or_pt_and_rc1_to_a_prevention_plan() {

@@ -74,6 +74,8 @@ pub struct Logged {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
+    /// Frequent self-reported pops of the upper back: one non-judgemental note (§4.2.4).
+    Popping,
     Severe,
     /// RC1: separate episodes within 12 months: a prevention plan.
     Episodes,
@@ -95,6 +97,7 @@ pub enum Reason {
 impl Reason {
     pub fn as_str(self) -> &'static str {
         match self {
+            Reason::Popping => "popping",
             Reason::Severe => "severe",
             Reason::Episodes => "episodes",
             Reason::SevereRepeat => "severe_repeat",
@@ -501,6 +504,39 @@ fn weeks_words(days: i64) -> String {
     }
 }
 
+/// More than this many self-reported pops a day…
+pub const POPS_PER_DAY: usize = 3;
+/// …on this many days…
+pub const POP_DAYS: usize = 5;
+/// …of the last this many calendar days get one note…
+pub const POP_WINDOW: Duration = Duration::days(14);
+/// …at most once this often.
+pub const POP_NOTE_EVERY: Duration = Duration::days(14);
+
+/// The popping note: `pops` are (id, when) of self-reported pops of the upper back.
+pub fn popping(pops: &[(i64, DateTime<Utc>)], zone: &Zone, now: DateTime<Utc>) -> Option<Finding> {
+    let mut per_day: BTreeMap<chrono::NaiveDate, usize> = BTreeMap::new();
+    let mut last: Option<&(i64, DateTime<Utc>)> = None;
+    for p in pops.iter().filter(|(_, at)| *at <= now && within_days(zone, POP_WINDOW, *at, now)) {
+        *per_day.entry(zone.date(p.1)).or_default() += 1;
+        if last.is_none_or(|l| (p.1, p.0) > (l.1, l.0)) {
+            last = Some(p);
+        }
+    }
+    let days = per_day.values().filter(|n| **n > POPS_PER_DAY).count();
+    (days >= POP_DAYS).then_some(())?;
+    Some(Finding {
+        area: Area::UpperBack,
+        reason: Reason::Popping,
+        report: last?.0,
+        why: format!(
+            "more than {POPS_PER_DAY} pops a day on {days} of the last {} days",
+            whole_days(POP_WINDOW)
+        ),
+        symptoms: Vec::new(),
+    })
+}
+
 /// What care advice was given, and what the user said to it; persisted with the planner state.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -513,6 +549,8 @@ pub struct CareState {
     pub later_until: BTreeMap<Area, DateTime<Utc>>,
     /// Reports whose warning-sign advice was shown: each is shown once.
     pub warned: BTreeSet<i64>,
+    /// When the popping note was last given: at most once every `POP_NOTE_EVERY`.
+    pub popping_noted: Option<DateTime<Utc>>,
 }
 
 /// How many warned report ids are remembered; far more than a warning pause can hold.
@@ -528,6 +566,9 @@ impl CareState {
                 if f.reason.is_warning() {
                     return !self.warned.contains(&f.report);
                 }
+                if f.reason == Reason::Popping {
+                    return self.popping_noted.is_none_or(|t| now >= t + POP_NOTE_EVERY);
+                }
                 let quiet = |m: &BTreeMap<Area, DateTime<Utc>>| m.get(&f.area).is_some_and(|u| *u > now);
                 if quiet(&self.booked_until) || quiet(&self.later_until) {
                     return false;
@@ -542,7 +583,9 @@ impl CareState {
     }
 
     pub fn gave(&mut self, f: &Finding, now: DateTime<Utc>) {
-        if f.reason.is_warning() {
+        if f.reason == Reason::Popping {
+            self.popping_noted = Some(now);
+        } else if f.reason.is_warning() {
             self.warned.insert(f.report);
             while self.warned.len() > KEEP_WARNED {
                 self.warned.pop_first();
@@ -568,6 +611,7 @@ impl CareState {
     pub fn next_change(&self, rules: &CareRules, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let given = self.given.values().map(|(at, _)| *at + rules.repeat_after);
         given
+            .chain(self.popping_noted.map(|t| t + POP_NOTE_EVERY))
             .chain(self.booked_until.values().copied())
             .chain(self.later_until.values().copied())
             .filter(|t| *t > now)

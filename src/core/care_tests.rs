@@ -563,3 +563,47 @@ fn p1_and_p2_also_hold_for_the_upper_body_as_a_whole() {
     }
     assert_eq!(reasons(&eased, day(8, 12)), []);
 }
+
+/// `per_day` pops at 09:00, 09:10, … on each listed day.
+fn pops(days: &[i64], per_day: usize) -> Vec<(i64, DateTime<Utc>)> {
+    let mut out = Vec::new();
+    for d in days {
+        for i in 0..per_day {
+            out.push((out.len() as i64 + 1, day(*d, 9) + Duration::minutes(10 * i as i64)));
+        }
+    }
+    out
+}
+
+#[test]
+fn popping_more_than_three_times_a_day_on_five_of_fourteen_days_gets_one_note() {
+    // shared/care.md §4.2.4.
+    assert_eq!(popping(&pops(&[0, 2, 4, 6], 4), &UTC, day(6, 12)), None, "4 days");
+    let five = pops(&[0, 2, 4, 6, 8], 4);
+    let f = popping(&five, &UTC, day(8, 12)).expect("5 days");
+    assert_eq!((f.area, f.reason), (Area::UpperBack, Reason::Popping));
+    assert_eq!(f.why, "more than 3 pops a day on 5 of the last 14 days");
+    assert!(!f.reason.is_warning());
+    assert!(popping(&pops(&[0, 2, 4, 6, 8, 9], 4), &UTC, day(9, 12)).is_some(), "6 days");
+    // Three a day is not "more than 3".
+    assert_eq!(popping(&pops(&[0, 2, 4, 6, 8], 3), &UTC, day(8, 12)), None);
+    // Calendar days: on day 13 all five are within the last 14 dates, on day 14 the first is not.
+    assert!(popping(&five, &UTC, day(13, 23)).is_some());
+    assert_eq!(popping(&five, &UTC, day(14, 0)), None);
+    // Future pops (a clock set back) don't count.
+    assert_eq!(popping(&five, &UTC, day(7, 12)), None);
+
+    // At most once every 14 days, whatever else the upper back gets.
+    let rules = CareRules::default();
+    let mut state = CareState::default();
+    let found = [f];
+    assert_eq!(state.due(&rules, &found, day(8, 12)).len(), 1);
+    state.gave(&found[0], day(8, 12));
+    assert!(state.given.is_empty(), "the note does not count as the area's routine advice");
+    assert!(state.due(&rules, &found, day(21, 12)).is_empty(), "13 days later");
+    assert_eq!(state.next_change(&rules, day(9, 12)), Some(day(22, 12)));
+    assert_eq!(state.due(&rules, &found, day(22, 12)).len(), 1, "14 days later");
+    // The upper back's own advice is not held by the note.
+    let severe = assess(&rules, &series(Area::UpperBack, &[(9, 8)]), &UTC, day(9, 12));
+    assert_eq!(state.due(&rules, &severe, day(9, 12)).len(), 1);
+}

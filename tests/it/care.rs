@@ -331,3 +331,49 @@ fn the_rest_of_the_briefs_rules_through_postured_log() {
         json["advice"].as_array().unwrap().iter().map(|a| a["reason"].as_str().unwrap()).collect();
     assert_eq!(reasons, ["function", "function", "numbness", "warning_today", "episodes"]);
 }
+
+#[test]
+fn pops_through_the_daemon_bring_the_popping_note_once_on_screen_and_in_the_terminal() {
+    // Issue 10: `LogPop` over D-Bus and `postured log --popped` with the daemon running; four
+    // earlier days of more than 3 pops, and a fifth today.
+    let (desktop, home, _daemon) = setup(&config(""));
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let answers: Vec<(i64, usize)> = rt.block_on(async {
+        let conn = zbus::connection::Builder::address(desktop.bus_address()).build().await.unwrap();
+        let proxy = postured::adapters::control::ClientProxy::new(&conn).await.unwrap();
+        let mut answers = Vec::new();
+        for d in 1..=4 {
+            for _ in 0..4 {
+                let (id, advice) =
+                    proxy.log_pop("mybar", (Utc::now() - Days::days(d)).timestamp()).await.unwrap();
+                answers.push((id, advice.len()));
+            }
+        }
+        let err = proxy.log_pop("notification", 0).await.expect_err("postured's own source");
+        assert!(err.to_string().contains("name your program"), "{err}");
+        let err = proxy.log_pop("mybar", (Utc::now() + Days::days(2)).timestamp()).await.expect_err("future");
+        assert!(err.to_string().contains("--at is in the future"), "{err}");
+        for _ in 0..3 {
+            answers.push((proxy.log_pop("mybar", 0).await.unwrap().0, 0));
+        }
+        answers
+    });
+    assert_eq!(answers.len(), 19);
+    assert!(answers.iter().all(|(_, advice)| *advice == 0), "{answers:?}");
+    let said = log(&desktop, &home, &["--popped"]);
+    assert!(said.contains("About the urge to pop your back"), "{said}");
+    assert!(said.contains("more than 3 pops a day on 5 of the last 14 days"), "{said}");
+    let shown = wait_until("the note on screen", || care_notes(&desktop).pop());
+    assert_eq!(shown.summary, "About the urge to pop your back");
+    let said = log(&desktop, &home, &["--popped"]);
+    assert!(!said.contains("About the urge"), "at most once every 14 days: {said}");
+    let sources: Vec<String> = {
+        let db = db(&home);
+        let mut stmt = db.prepare("SELECT DISTINCT source FROM pops ORDER BY source").unwrap();
+        stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+    };
+    assert_eq!(sources, ["cli", "mybar"]);
+    wait_until("both places stored", || {
+        (shown_in(&home) == [("popping".to_owned(), "terminal,notification".to_owned())]).then_some(())
+    });
+}

@@ -132,12 +132,12 @@ fn csv_report_quotes_notes_and_defuses_formulas() {
     three_reports(&home);
     let csv = ok(&home, &["report", "--format", "csv"]);
     let lines: Vec<&str> = csv.lines().collect();
-    assert_eq!(lines[0], "time,area,severity,symptoms,note,source");
+    assert_eq!(lines[0], "time,area,severity,symptoms,note,source,pops");
     assert_eq!(lines.len(), 4, "{csv}");
     assert!(lines[1].starts_with(&format!("{}T10:00:00+0", day(3))), "{csv}");
-    assert!(lines[1].ends_with(",neck,2,,\"after a call, \"\"long\"\" one\",cli"), "{csv}");
-    assert!(lines[2].ends_with(",wrists,5,tingling,,cli"), "{csv}");
-    assert!(lines[3].ends_with(",neck,8,,'=SUM(A1),cli"), "{csv}");
+    assert!(lines[1].ends_with(",neck,2,,\"after a call, \"\"long\"\" one\",cli,"), "{csv}");
+    assert!(lines[2].ends_with(",wrists,5,tingling,,cli,"), "{csv}");
+    assert!(lines[3].ends_with(",neck,8,,'=SUM(A1),cli,"), "{csv}");
 }
 
 #[test]
@@ -171,7 +171,7 @@ fn json_report_has_the_documented_fields() {
     let doc: Value =
         serde_json::from_str(&ok(&home, &["report", "--format", "json", "--days", "4"])).unwrap();
     let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
-    assert_eq!(keys(&doc), ["adherence", "advice", "areas", "period", "reports"]);
+    assert_eq!(keys(&doc), ["adherence", "advice", "areas", "period", "pops", "reports"]);
     assert_eq!(doc["period"]["from"], day(3).to_string());
     assert_eq!(doc["period"]["to"], day(0).to_string());
     assert_eq!(doc["period"]["days"], 4);
@@ -234,7 +234,8 @@ fn export_has_every_report_reminder_and_advice_with_notes_and_answers() {
     let doc: Value = serde_json::from_str(&ok(&home, &["export"])).unwrap();
     assert_eq!(doc["format"], "postured-export");
     assert_eq!(doc["format_version"], 1);
-    assert_eq!(doc["schema_version"], 6);
+    assert_eq!(doc["schema_version"], 7);
+    assert_eq!(doc["pops"], serde_json::json!([]));
     assert_eq!(doc["natural_breaks"], serde_json::json!([]));
     assert!(doc["exported_at"].as_str().unwrap().starts_with(&day(0).to_string()));
     let reports = doc["reports"].as_array().unwrap();
@@ -355,4 +356,50 @@ fn forget_while_another_program_reads_says_the_text_is_still_there_and_the_next_
     assert_eq!(holding_the_secret(), Vec::<String>::new());
     let pending: i64 = reader.query_row("SELECT count(*) FROM wipe_pending", [], |r| r.get(0)).unwrap();
     assert_eq!(pending, 0, "done, so not again");
+}
+
+#[test]
+fn pops_are_counted_per_day_in_every_format_and_in_export_and_forget() {
+    // Issue 10: the popping habit, `postured log --popped [--at TIME]`.
+    let home = Home::new();
+    for _ in 0..4 {
+        let said = ok(&home, &["log", "--popped", "--at", &at(2)]);
+        assert!(said.starts_with("Logged a pop of the upper back at "), "{said}");
+    }
+    let said = ok(&home, &["log", "--popped"]);
+    assert!(said.starts_with("Logged a pop of the upper back (pop 5)."), "{said}");
+    let out = home.run(&["log", "--popped", "--area", "neck"]);
+    assert_eq!(out.status.code(), Some(2), "--popped is a log of its own");
+
+    let json: Value = serde_json::from_str(&ok(&home, &["report", "--format", "json"])).unwrap();
+    let pops: Vec<(String, u64)> = json["pops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["date"].as_str().unwrap().to_owned(), p["count"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(pops, [(day(2).to_string(), 4), (day(0).to_string(), 1)]);
+    let text = ok(&home, &["report"]);
+    assert!(text.contains("Pops of the upper back (self-reported)"), "{text}");
+    assert!(text.contains(&format!("{}  4", day(2).format("%a %Y-%m-%d"))), "{text}");
+    let md = ok(&home, &["report", "--format", "markdown"]);
+    assert!(md.contains("## Pops of the upper back"), "{md}");
+    assert!(md.contains(&format!("| {} | 4 |", day(2).format("%a %-d %b %Y"))), "{md}");
+    let html = ok(&home, &["report", "--format", "html"]);
+    assert!(html.contains(&format!("<td>{}</td><td>4</td>", day(2).format("%a %-d %b %Y"))), "{html}");
+    let csv = ok(&home, &["report", "--format", "csv"]);
+    assert!(csv.contains(&format!("\n{},upper-back,,,,,4\n", day(2))), "{csv}");
+    // Only with the upper back.
+    let neck: Value =
+        serde_json::from_str(&ok(&home, &["report", "--format", "json", "--area", "neck"])).unwrap();
+    assert_eq!(neck["pops"], serde_json::json!([]));
+
+    let export: Value = serde_json::from_str(&ok(&home, &["export"])).unwrap();
+    assert_eq!(export["pops"].as_array().unwrap().len(), 5);
+    assert_eq!(export["pops"][0]["source"], "cli");
+    let out = home.run(&["forget", "--before", &day(1).to_string(), "--yes"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("4 pops"), "{}", stdout(&out));
+    let export: Value = serde_json::from_str(&ok(&home, &["export"])).unwrap();
+    assert_eq!(export["pops"].as_array().unwrap().len(), 1);
 }

@@ -1,7 +1,7 @@
 //! The HTML format of `postured report`: one self-contained page (inline CSS and SVG, no
 //! scripts, nothing fetched) with a chart of each area's worst daily severity and the tables.
 
-use super::{Data, NOT_ADVICE, adherence_words, period_words, tables};
+use super::{Data, NOT_ADVICE, POPS_NOTE, adherence_words, period_words, tables};
 use crate::core::Area;
 use std::fmt::Write;
 
@@ -183,6 +183,11 @@ pub fn render(d: &Data) -> String {
         o.push_str("<p>postured did not suggest seeing anyone in this period.</p>\n");
     } else {
         table(&mut o, &tables::ADVICE, &advice);
+    }
+    if !d.pops.is_empty() {
+        o.push_str("<h2>Pops of the upper back</h2>\n");
+        table(&mut o, &tables::POPS, &tables::pops(d));
+        let _ = writeln!(o, "<p>{}</p>", escape(POPS_NOTE));
     }
     let _ = writeln!(
         o,

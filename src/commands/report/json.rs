@@ -10,6 +10,13 @@ struct Document<'a> {
     adherence: AdherenceOut<'a>,
     advice: Vec<AdviceOut<'a>>,
     reports: Vec<ReportOut<'a>>,
+    pops: Vec<PopsOut>,
+}
+
+#[derive(Serialize)]
+struct PopsOut {
+    date: String,
+    count: usize,
 }
 
 #[derive(Serialize)]
@@ -122,6 +129,7 @@ pub fn render(d: &Data) -> anyhow::Result<String> {
                 source: &r.source,
             })
             .collect(),
+        pops: d.pops.iter().map(|(day, n)| PopsOut { date: date(*day), count: *n }).collect(),
     };
     let mut text = serde_json::to_string_pretty(&doc)?;
     text.push('\n');

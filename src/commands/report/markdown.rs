@@ -1,7 +1,7 @@
 //! The Markdown format of `postured report`: a one-page summary, in plain words, to bring to a
 //! physical therapist or doctor.
 
-use super::{Data, NOT_ADVICE, adherence_words, period_words, tables};
+use super::{Data, NOT_ADVICE, POPS_NOTE, adherence_words, period_words, tables};
 use std::fmt::Write;
 
 /// User text for Markdown: characters with a meaning in Markdown (or HTML inside it) are
@@ -66,6 +66,12 @@ pub fn render(d: &Data) -> String {
     } else {
         table(&mut o, &tables::ADVICE, &advice);
         o.push('\n');
+    }
+
+    if !d.pops.is_empty() {
+        let _ = writeln!(o, "## Pops of the upper back\n");
+        table(&mut o, &tables::POPS, &tables::pops(d));
+        let _ = writeln!(o, "\n{POPS_NOTE}\n");
     }
 
     let _ = writeln!(o, "## Stretch and posture reminders\n");

@@ -31,6 +31,9 @@ pub struct Data {
     pub areas: Vec<AreaSummary>,
     pub adherence: Adherence,
     pub advice: Vec<AdviceRow>,
+    /// Self-reported pops of the upper back per day with any, oldest first (none when the
+    /// report keeps an area other than the upper back).
+    pub pops: Vec<(NaiveDate, usize)>,
 }
 
 impl Data {
@@ -112,7 +115,18 @@ pub fn gather(
         .into_iter()
         .filter(|a| a.area.parse::<Area>().map_or(area.is_none(), keep))
         .collect();
-    Ok(Data { zone, now, first, last, days, area, reports, areas, adherence, advice })
+    let mut pops: Vec<(NaiveDate, usize)> = Vec::new();
+    if keep(Area::UpperBack) {
+        for (_, at) in store.pops_since(since)? {
+            let date = zone.date(at);
+            match pops.last_mut() {
+                _ if date > last => {}
+                Some((d, n)) if *d == date => *n += 1,
+                _ => pops.push((date, 1)),
+            }
+        }
+    }
+    Ok(Data { zone, now, first, last, days, area, reports, areas, adherence, advice, pops })
 }
 
 /// Writes to the named file (see `output_file` for where it may go) or to standard output.
@@ -130,6 +144,7 @@ pub fn write_output(path: Option<&Path>, bytes: &[u8], what: &str) -> anyhow::Re
 /// The stored reason of care advice in plain words.
 pub fn reason_words(reason: &str) -> &str {
     match reason {
+        "popping" => "a note on frequent popping",
         "severe" => "a severe report",
         "severe_repeat" => "severe again within a week",
         "episodes" => "it came back in separate episodes",
@@ -228,6 +243,11 @@ pub mod tables {
     ];
     pub const NOTES: [&str; 4] = ["When", "Area", "Strength", "Note"];
     pub const ADVICE: [&str; 5] = ["When", "Area", "Why", "Shown", "Answer"];
+    pub const POPS: [&str; 2] = ["Day", "Pops"];
+
+    pub fn pops(d: &Data) -> Vec<Vec<String>> {
+        d.pops.iter().map(|(day, n)| vec![day.format("%a %-d %b %Y").to_string(), n.to_string()]).collect()
+    }
 
     pub fn areas(d: &Data) -> Vec<Vec<String>> {
         d.areas
@@ -280,6 +300,10 @@ pub mod tables {
 pub fn period_words(d: &Data) -> String {
     format!("{} to {} ({} day(s))", d.first.format("%-d %B %Y"), d.last.format("%-d %B %Y"), d.days)
 }
+
+/// Under the pops table of the document formats.
+pub const POPS_NOTE: &str = "Times the person popped (cracked) their upper back themselves, as they logged \
+    it. An occasional pop is common; a frequent urge often means stiffness that can be assessed.";
 
 pub const NOT_ADVICE: &str = "This summary was written by the person it is about, with postured, a posture \
     reminder app. It is a personal record, not medical advice and not a diagnosis. Severity is their own \

@@ -98,6 +98,12 @@ pub fn render(d: &Data) -> String {
             );
         }
     }
+    if !d.pops.is_empty() {
+        let _ = writeln!(o, "\nPops of the upper back (self-reported)");
+        for (day, n) in &d.pops {
+            let _ = writeln!(o, "  {}  {n}", day.format("%a %Y-%m-%d"));
+        }
+    }
     let _ = writeln!(o, "\nReminders\n  {}", adherence_words(&d.adherence));
     o
 }

@@ -55,6 +55,8 @@ pub enum Answer {
     Symptom(Option<Symptom>),
     /// After no warning sign: it disturbs sleep, stopped normal activities, or neither.
     Function(Option<Symptom>),
+    /// On the self-mobilisation reminder: done, and it popped.
+    Popped,
     /// On care advice: "I've booked or seen someone".
     Booked,
     /// On care advice: "Remind me later".
@@ -69,6 +71,7 @@ pub fn read_action(key: &str) -> Answer {
         "default" | "done" => Answer::Done,
         "snooze" => Answer::Snooze,
         "log" => Answer::StartLog,
+        "popped" => Answer::Popped,
         "booked" => Answer::Booked,
         "later" => Answer::Later,
         "open" => Answer::OpenLink,
@@ -125,6 +128,18 @@ pub fn reminder(r: &Reminder, with_buttons: bool, snooze: &str, expire: Duration
         Vec::new()
     };
     Message { summary: r.title.clone(), body, actions, urgency: Urgency::Normal, expire, category: CATEGORY }
+}
+
+/// The self-mobilisation reminder: its named Done button becomes "Done, it popped" (a plain
+/// click is still Done), so a pop can be logged and the buttons stay three.
+pub fn with_pop_button(mut m: Message) -> Message {
+    for (key, label) in &mut m.actions {
+        if key == "done" {
+            *key = "popped".to_owned();
+            *label = "Done, it popped".to_owned();
+        }
+    }
+    m
 }
 
 pub fn ask_area(areas: &[Area], expire: Duration) -> Message {
@@ -193,13 +208,16 @@ pub fn care(f: &Finding, link: Option<&str>, expire: Duration) -> Message {
     let (summary, body) = advice::text(f);
     let warning = f.reason.is_warning();
     let mut actions = Vec::new();
-    if !warning {
+    if f.reason == crate::core::care::Reason::Popping {
+        // One note, nothing to book or put off.
+        actions.push(("default".to_owned(), "OK".to_owned()));
+    } else if !warning {
         actions.push(("default".to_owned(), "OK".to_owned()));
         actions.push(("booked".to_owned(), "I've booked/seen someone".to_owned()));
         actions.push(("later".to_owned(), "Remind me later".to_owned()));
     }
     // A warning sign is for a doctor or urgent care, not the clinic the link points to.
-    if link.is_some() && !warning {
+    if link.is_some() && !warning && f.reason != crate::core::care::Reason::Popping {
         actions.push(("open".to_owned(), "Open".to_owned()));
     }
     Message {
