@@ -150,7 +150,8 @@ mod tests {
     }
 
     fn f(reason: Reason, area: Area, why: &str) -> Finding {
-        Finding { area, reason, report: 1, why: why.into(), symptoms: vec![Symptom::Chest] }
+        let since = chrono::DateTime::UNIX_EPOCH;
+        Finding { area, reason, report: 1, why: why.into(), symptoms: vec![Symptom::Chest], since }
     }
 
     #[test]

@@ -148,6 +148,8 @@ pub struct Finding {
     /// The reason in plain words: "neck discomfort logged on 5 of the last 14 days".
     pub why: String,
     pub symptoms: Vec<Symptom>,
+    /// The earliest report (or pop) it rests on.
+    pub since: DateTime<Utc>,
 }
 
 impl Logged {
@@ -216,7 +218,8 @@ pub fn assess(rules: &CareRules, reports: &[Logged], zone: &Zone, now: DateTime<
             } else {
                 format!("{} with {} discomfort", symptom::list_words(&r.symptoms), r.area.modifier())
             };
-            findings.push(Finding { area: r.area, reason, report: r.id, why, symptoms: r.symptoms.clone() });
+            let symptoms = r.symptoms.clone();
+            findings.push(Finding { area: r.area, reason, report: r.id, why, symptoms, since: r.at });
         }
     }
     // Where a warning sign stands, routine advice ("see someone if it lasts") would only
@@ -297,7 +300,7 @@ fn function(rules: &CareRules, mine: &[&Logged], zone: &Zone, now: DateTime<Utc>
         })
         .collect();
     let why = format!("{} that {}", subject(r.area, [*r]), ways.join(" and "));
-    finding(r.area, Reason::Function, r, why)
+    finding(r.area, Reason::Function, r, why, r.at)
 }
 
 /// Wrist numbness or tingling that wakes one at night (within the last week), or that has been
@@ -318,6 +321,7 @@ fn numbness(mine: &[&Logged], zone: &Zone, now: DateTime<Utc>) -> Option<Finding
             Reason::Numbness,
             r,
             "wrist numbness or tingling that wakes you at night".into(),
+            r.at,
         );
     }
     let episode = *split_episodes(zone, &tingling).last()?;
@@ -328,7 +332,7 @@ fn numbness(mine: &[&Logged], zone: &Zone, now: DateTime<Utc>) -> Option<Finding
     let span = (zone.date(last.at) - zone.date(first.at)).num_days();
     (span >= whole_days(NUMBNESS_SPAN)).then_some(())?;
     let why = format!("wrist numbness or tingling logged across {}", weeks_words(span));
-    finding(last.area, Reason::Numbness, last, why)
+    finding(last.area, Reason::Numbness, last, why, first.at)
 }
 
 /// RC1: `care.episodes` separate episodes of counted reports within 12 months, the latest of
@@ -347,7 +351,7 @@ fn episodes(rules: &CareRules, mine: &[&Logged], zone: &Zone, now: DateTime<Utc>
     (n as u32 >= rules.episodes).then_some(())?;
     let why =
         format!("{} came back: {n} separate episodes in the last 12 months", subject(last.area, [last]));
-    finding(last.area, Reason::Episodes, last, why)
+    finding(last.area, Reason::Episodes, last, why, counted[0].at)
 }
 
 /// The findings one report takes part in: its own warning sign, and its area's routine advice.
@@ -367,8 +371,14 @@ pub fn for_report(findings: &[Finding], report: &Logged) -> Vec<Finding> {
         .collect()
 }
 
-fn finding(area: Area, reason: Reason, report: &Logged, why: String) -> Option<Finding> {
-    Some(Finding { area, reason, report: report.id, why, symptoms: Vec::new() })
+fn finding(
+    area: Area,
+    reason: Reason,
+    report: &Logged,
+    why: String,
+    since: DateTime<Utc>,
+) -> Option<Finding> {
+    Some(Finding { area, reason, report: report.id, why, symptoms: Vec::new(), since })
 }
 
 fn severe(rules: &CareRules, mine: &[&Logged], now: DateTime<Utc>) -> Option<Finding> {
@@ -378,6 +388,7 @@ fn severe(rules: &CareRules, mine: &[&Logged], now: DateTime<Utc>) -> Option<Fin
         Reason::Severe,
         r,
         format!("{} discomfort logged at {}/10", r.area.modifier(), r.severity),
+        r.at,
     )
 }
 
@@ -404,11 +415,12 @@ fn span_words(zone: &Zone, from: DateTime<Utc>, to: DateTime<Utc>) -> String {
 /// S2: a severe report again within a week (the latest still fresh, as for S1).
 fn severe_repeat(rules: &CareRules, mine: &[&Logged], zone: &Zone, now: DateTime<Utc>) -> Option<Finding> {
     let last = mine.iter().rev().find(|r| now - r.news_at() < SEVERE_FRESH && r.severity >= rules.severe)?;
-    let n = mine
+    let severe: Vec<&&Logged> = mine
         .iter()
         .filter(|r| r.severity >= rules.severe && r.at <= last.at)
         .filter(|r| (zone.date(last.at) - zone.date(r.at)).num_days() < whole_days(SEVERE_REPEAT_DAYS))
-        .count();
+        .collect();
+    let n = severe.len();
     (n >= SEVERE_REPEAT).then_some(())?;
     let why = format!(
         "{} discomfort logged at {}/10 or more {n} times within {} days",
@@ -416,7 +428,7 @@ fn severe_repeat(rules: &CareRules, mine: &[&Logged], zone: &Zone, now: DateTime
         rules.severe,
         whole_days(SEVERE_REPEAT_DAYS)
     );
-    finding(last.area, Reason::SevereRepeat, last, why)
+    finding(last.area, Reason::SevereRepeat, last, why, severe[0].at)
 }
 
 fn recurrence(
@@ -443,7 +455,7 @@ fn recurrence(
         days.len(),
         whole_days(rules.recurrence_window)
     );
-    finding(area, Reason::Recurrence, last, why)
+    finding(area, Reason::Recurrence, last, why, first.at)
 }
 
 fn worsening(rules: &CareRules, mine: &[&Logged], zone: &Zone, now: DateTime<Utc>) -> Option<Finding> {
@@ -464,7 +476,7 @@ fn worsening(rules: &CareRules, mine: &[&Logged], zone: &Zone, now: DateTime<Utc
         last.severity,
         span_words(zone, first.at, last.at)
     );
-    finding(last.area, Reason::Worsening, last, why)
+    finding(last.area, Reason::Worsening, last, why, first.at)
 }
 
 fn persistence(
@@ -491,7 +503,7 @@ fn persistence(
         subject(area, episode.iter().copied()),
         weeks_words(span)
     );
-    finding(area, Reason::Persistence, last, why)
+    finding(area, Reason::Persistence, last, why, first.at)
 }
 
 /// "4 weeks", "4 weeks and 1 day", "9 days".
@@ -517,8 +529,10 @@ pub const POP_NOTE_EVERY: Duration = Duration::days(14);
 pub fn popping(pops: &[(i64, DateTime<Utc>)], zone: &Zone, now: DateTime<Utc>) -> Option<Finding> {
     let mut per_day: BTreeMap<chrono::NaiveDate, usize> = BTreeMap::new();
     let mut last: Option<&(i64, DateTime<Utc>)> = None;
+    let mut first: Option<DateTime<Utc>> = None;
     for p in pops.iter().filter(|(_, at)| *at <= now && within_days(zone, POP_WINDOW, *at, now)) {
         *per_day.entry(zone.date(p.1)).or_default() += 1;
+        first = Some(first.map_or(p.1, |f| f.min(p.1)));
         if last.is_none_or(|l| (p.1, p.0) > (l.1, l.0)) {
             last = Some(p);
         }
@@ -534,6 +548,7 @@ pub fn popping(pops: &[(i64, DateTime<Utc>)], zone: &Zone, now: DateTime<Utc>) -
             whole_days(POP_WINDOW)
         ),
         symptoms: Vec::new(),
+        since: first?,
     })
 }
 

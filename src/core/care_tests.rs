@@ -607,3 +607,15 @@ fn popping_more_than_three_times_a_day_on_five_of_fourteen_days_gets_one_note() 
     let severe = assess(&rules, &series(Area::UpperBack, &[(9, 8)]), &UTC, day(9, 12));
     assert_eq!(state.due(&rules, &severe, day(9, 12)).len(), 1);
 }
+
+#[test]
+fn findings_say_since_when_from_the_earliest_report_they_rest_on() {
+    let five = series(Area::Neck, &[(0, 3), (2, 3), (4, 3), (6, 3), (8, 3)]);
+    assert_eq!(assess(&CareRules::default(), &five, &UTC, day(8, 12))[0].since, day(0, 10));
+    let worse = series(Area::Neck, &[(3, 3), (5, 4), (7, 5)]);
+    assert_eq!(assess(&CareRules::default(), &worse, &UTC, day(7, 12))[0].since, day(3, 10));
+    let severe = series(Area::Neck, &[(1, 8)]);
+    assert_eq!(assess(&CareRules::default(), &severe, &UTC, day(1, 12))[0].since, day(1, 10));
+    let f = popping(&pops(&[0, 2, 4, 6, 8], 4), &UTC, day(8, 12)).unwrap();
+    assert_eq!(f.since, day(0, 9));
+}

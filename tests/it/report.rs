@@ -132,12 +132,13 @@ fn csv_report_quotes_notes_and_defuses_formulas() {
     three_reports(&home);
     let csv = ok(&home, &["report", "--format", "csv"]);
     let lines: Vec<&str> = csv.lines().collect();
-    assert_eq!(lines[0], "time,area,severity,symptoms,note,source,pops");
-    assert_eq!(lines.len(), 4, "{csv}");
+    assert_eq!(lines[0], "time,area,severity,symptoms,note,source,pops,rule");
+    assert_eq!(lines.len(), 5, "{csv}");
     assert!(lines[1].starts_with(&format!("{}T10:00:00+0", day(3))), "{csv}");
-    assert!(lines[1].ends_with(",neck,2,,\"after a call, \"\"long\"\" one\",cli,"), "{csv}");
-    assert!(lines[2].ends_with(",wrists,5,tingling,,cli,"), "{csv}");
-    assert!(lines[3].ends_with(",neck,8,,'=SUM(A1),cli,"), "{csv}");
+    assert!(lines[1].ends_with(",neck,2,,\"after a call, \"\"long\"\" one\",cli,,"), "{csv}");
+    assert!(lines[2].ends_with(",wrists,5,tingling,,cli,,"), "{csv}");
+    assert!(lines[3].ends_with(",neck,8,,'=SUM(A1),cli,,"), "{csv}");
+    assert!(lines[4].ends_with(",neck,,,neck discomfort logged at 8/10,rule,,severe"), "{csv}");
 }
 
 #[test]
@@ -171,7 +172,7 @@ fn json_report_has_the_documented_fields() {
     let doc: Value =
         serde_json::from_str(&ok(&home, &["report", "--format", "json", "--days", "4"])).unwrap();
     let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
-    assert_eq!(keys(&doc), ["adherence", "advice", "areas", "period", "pops", "reports"]);
+    assert_eq!(keys(&doc), ["adherence", "advice", "areas", "findings", "period", "pops", "reports"]);
     assert_eq!(doc["period"]["from"], day(3).to_string());
     assert_eq!(doc["period"]["to"], day(0).to_string());
     assert_eq!(doc["period"]["days"], 4);
@@ -307,7 +308,11 @@ fn a_broken_config_still_allows_a_report_and_bad_days_are_refused() {
     let out = home.run(&["report"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
-        stderr(&out).starts_with("postured: the config has an error, using the system time zone for now:\n")
+        stderr(&out).starts_with(
+            "postured: the config has an error, using the system time zone and default care rules for now:\n"
+        ),
+        "{}",
+        stderr(&out)
     );
     assert!(stdout(&out).contains("  neck  "));
     for days in ["0", "3661"] {
@@ -388,7 +393,7 @@ fn pops_are_counted_per_day_in_every_format_and_in_export_and_forget() {
     let html = ok(&home, &["report", "--format", "html"]);
     assert!(html.contains(&format!("<td>{}</td><td>4</td>", day(2).format("%a %-d %b %Y"))), "{html}");
     let csv = ok(&home, &["report", "--format", "csv"]);
-    assert!(csv.contains(&format!("\n{},upper-back,,,,,4\n", day(2))), "{csv}");
+    assert!(csv.contains(&format!("\n{},upper-back,,,,,4,\n", day(2))), "{csv}");
     // Only with the upper back.
     let neck: Value =
         serde_json::from_str(&ok(&home, &["report", "--format", "json", "--area", "neck"])).unwrap();
@@ -402,4 +407,48 @@ fn pops_are_counted_per_day_in_every_format_and_in_export_and_forget() {
     assert!(stdout(&out).contains("4 pops"), "{}", stdout(&out));
     let export: Value = serde_json::from_str(&ok(&home, &["export"])).unwrap();
     assert_eq!(export["pops"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn what_the_rules_say_now_in_every_format() {
+    // Issue 10: every open finding per area with its rule, in plain words.
+    let home = Home::new();
+    three_reports(&home);
+    let json: Value = serde_json::from_str(&ok(&home, &["report", "--format", "json"])).unwrap();
+    let findings = json["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0]["area"], "neck");
+    assert_eq!(findings[0]["reason"], "severe");
+    assert_eq!(findings[0]["why"], "neck discomfort logged at 8/10");
+    assert!(
+        findings[0]["since"].as_str().unwrap().starts_with(&format!("{}T10:00:00+0", day(1))),
+        "{findings:?}"
+    );
+    let keys: Vec<&String> = findings[0].as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["area", "reason", "since", "why"]);
+    let text = ok(&home, &["report"]);
+    assert!(
+        text.contains(
+            "What the rules say now\n  neck: a severe report. Neck discomfort logged at 8/10 (since "
+        ),
+        "{text}"
+    );
+    let md = ok(&home, &["report", "--format", "markdown"]);
+    assert!(md.contains("## What the rules say now"), "{md}");
+    assert!(md.contains("| Neck | A severe report | Neck discomfort logged at 8/10 |"), "{md}");
+    let html = ok(&home, &["report", "--format", "html"]);
+    assert!(html.contains("<h2>What the rules say now</h2>"), "{html}");
+    assert!(
+        html.contains("<td>Neck</td><td>A severe report</td><td>Neck discomfort logged at 8/10</td>"),
+        "{html}"
+    );
+    let csv = ok(&home, &["report", "--format", "csv"]);
+    let rule = csv.lines().find(|l| l.ends_with(",rule,,severe")).unwrap_or_else(|| panic!("{csv}"));
+    assert!(rule.contains(",neck,,,neck discomfort logged at 8/10,rule,,severe"), "{rule}");
+    // Another area only: not its findings.
+    let wrists: Value =
+        serde_json::from_str(&ok(&home, &["report", "--format", "json", "--area", "wrists"])).unwrap();
+    assert_eq!(wrists["findings"], serde_json::json!([]));
+    let text = ok(&home, &["report", "--area", "wrists"]);
+    assert!(text.contains("What the rules say now\n  No rule points to seeing anyone now."), "{text}");
 }

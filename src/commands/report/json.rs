@@ -11,6 +11,15 @@ struct Document<'a> {
     advice: Vec<AdviceOut<'a>>,
     reports: Vec<ReportOut<'a>>,
     pops: Vec<PopsOut>,
+    findings: Vec<FindingOut>,
+}
+
+#[derive(Serialize)]
+struct FindingOut {
+    area: &'static str,
+    reason: &'static str,
+    why: String,
+    since: String,
 }
 
 #[derive(Serialize)]
@@ -130,6 +139,16 @@ pub fn render(d: &Data) -> anyhow::Result<String> {
             })
             .collect(),
         pops: d.pops.iter().map(|(day, n)| PopsOut { date: date(*day), count: *n }).collect(),
+        findings: d
+            .findings
+            .iter()
+            .map(|f| FindingOut {
+                area: f.area.as_str(),
+                reason: f.reason.as_str(),
+                why: f.why.clone(),
+                since: d.zone.rfc3339(f.since),
+            })
+            .collect(),
     };
     let mut text = serde_json::to_string_pretty(&doc)?;
     text.push('\n');

@@ -1,7 +1,9 @@
 //! The terminal format of `postured report`: a sparkline of each area's worst daily severity,
 //! counts and trend, then notes, care advice and how reminders were answered.
 
-use super::{Data, adherence_words, advice_answer, advice_area, capitalise, places_words, reason_words};
+use super::{
+    Data, NO_FINDINGS, adherence_words, advice_answer, advice_area, capitalise, places_words, reason_words,
+};
 use std::fmt::Write;
 
 const BLOCKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
@@ -82,6 +84,20 @@ pub fn render(d: &Data) -> String {
                 plain(r.note.as_deref().unwrap_or_default())
             );
         }
+    }
+    let _ = writeln!(o, "\nWhat the rules say now");
+    if d.findings.is_empty() {
+        let _ = writeln!(o, "  {NO_FINDINGS}");
+    }
+    for f in &d.findings {
+        let _ = writeln!(
+            o,
+            "  {}: {}. {} (since {}).",
+            f.area.words(),
+            reason_words(f.reason.as_str()),
+            capitalise(&f.why),
+            d.zone.format(f.since, "%a %Y-%m-%d")
+        );
     }
     if !d.advice.is_empty() {
         let _ = writeln!(o, "\nCare advice given");

@@ -338,6 +338,7 @@ mod tests {
             report: 4,
             why: "neck discomfort logged on 5 of the last 14 days".into(),
             symptoms: vec![],
+            since: Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap(),
         };
         let m = care(&routine, None, Duration::from_secs(120));
         let keys: Vec<&str> = m.actions.iter().map(|(k, _)| k.as_str()).collect();
