@@ -91,11 +91,15 @@ pub enum Command {
     )]
     Log {
         /// Where
-        #[arg(long, value_enum)]
-        area: crate::core::Area,
+        #[arg(long, value_enum, required_unless_present = "popped")]
+        area: Option<crate::core::Area>,
         /// How strong: 0 none, 3 mild, 5 moderate, 8 severe, 10 worst imaginable
-        #[arg(long, value_parser = clap::value_parser!(u8).range(0..=10), allow_negative_numbers = true)]
-        severity: u8,
+        #[arg(long, value_parser = clap::value_parser!(u8).range(0..=10), allow_negative_numbers = true,
+              required_unless_present = "popped")]
+        severity: Option<u8>,
+        /// Log that you popped (cracked) your upper back instead, with --at if not now
+        #[arg(long, conflicts_with_all = ["area", "severity", "symptoms", "note"])]
+        popped: bool,
         /// A sign that came with it (repeat for several)
         #[arg(long = "symptom", value_enum, value_name = "SYMPTOM")]
         symptoms: Vec<crate::core::Symptom>,

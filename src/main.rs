@@ -30,9 +30,13 @@ fn main() -> ExitCode {
         Command::Resume => commands::ctl::simple("resume", None),
         Command::Snooze { duration } => commands::ctl::simple("snooze", Some(duration)),
         Command::Reload => commands::ctl::simple("reload", None),
-        Command::Log { area, severity, symptoms, note, at } => {
-            commands::log::run(cli.config, commands::log::LogArgs { area, severity, symptoms, note, at })
-        }
+        Command::Log { popped: true, at, .. } => commands::log::run_pop(cli.config, at),
+        Command::Log { area, severity, symptoms, note, at, .. } => match (area, severity) {
+            (Some(area), Some(severity)) => {
+                commands::log::run(cli.config, commands::log::LogArgs { area, severity, symptoms, note, at })
+            }
+            _ => Err(anyhow::anyhow!("`log` needs --area and --severity, or --popped")),
+        },
         Command::Install { no_start } => commands::install::install(cli.config, no_start),
         Command::Uninstall => commands::install::uninstall(),
         Command::Plan(args) => commands::plan::run(cli.config, &args),

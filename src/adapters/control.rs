@@ -93,6 +93,12 @@ pub enum Request {
         /// Unix seconds; 0 means now.
         at: i64,
     },
+    /// A self-reported pop of the upper back.
+    LogPop {
+        source: String,
+        /// Unix seconds; 0 means now.
+        at: i64,
+    },
 }
 
 #[derive(Debug)]
@@ -208,6 +214,16 @@ impl Control {
         }
     }
 
+    /// Logs a self-reported pop of the upper back at `at` (Unix seconds, 0 for now; never in the
+    /// future), naming the program that logs it (`source`, as for `LogFrom`). Returns the pop's
+    /// id once stored, and the popping note (summary, body) if this pop brings it.
+    async fn log_pop(&self, source: String, at: i64) -> fdo::Result<(i64, Vec<(String, String)>)> {
+        match self.ask(Request::LogPop { source, at }).await? {
+            Reply::Logged(id, advice) => Ok((id, advice)),
+            other => Err(fdo::Error::Failed(format!("unexpected reply {other:?}"))),
+        }
+    }
+
     /// Sent whenever the state, the next reminder or the counts change.
     #[zbus(signal)]
     pub async fn state_changed(emitter: &SignalEmitter<'_>, status: Status) -> zbus::Result<()>;
@@ -243,6 +259,7 @@ pub trait Client {
         note: &str,
         at: i64,
     ) -> zbus::Result<(i64, Vec<(String, String)>)>;
+    fn log_pop(&self, source: &str, at: i64) -> zbus::Result<(i64, Vec<(String, String)>)>;
     #[zbus(signal)]
     fn state_changed(&self, status: Status) -> zbus::Result<()>;
 }

@@ -110,6 +110,15 @@ const MIGRATIONS: &[&str] = &[
     // 6: where each piece of care advice was shown: `notification` (all advice before this
     // version was), `terminal` (`postured log`) or `dbus` (another program's `Log` call).
     "ALTER TABLE care_advice ADD COLUMN shown_in TEXT NOT NULL DEFAULT 'notification';",
+    // 7: self-reported pops of the upper back (`postured log --popped`, `LogPop`, the
+    // self-mobilisation reminder's button), for the popping note and reports.
+    "CREATE TABLE pops (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        logged_at TEXT NOT NULL,
+        source TEXT NOT NULL
+    );
+    CREATE INDEX pops_at ON pops (at);",
 ];
 
 pub const FILE_NAME: &str = "postured.sqlite3";

@@ -25,6 +25,7 @@ pub fn run(config: Option<PathBuf>, output: Option<&Path>) -> anyhow::Result<Exi
     let reminders = store.export_table("reminders")?;
     let advice = store.export_table("care_advice")?;
     let breaks = store.export_table("natural_breaks")?;
+    let pops = store.export_table("pops")?;
     let counts = format!(
         "all your data ({} report(s), {} reminder(s), {} piece(s) of care advice)",
         reports.len(),
@@ -41,6 +42,7 @@ pub fn run(config: Option<PathBuf>, output: Option<&Path>) -> anyhow::Result<Exi
         "reminders": reminders,
         "care_advice": advice,
         "natural_breaks": breaks,
+        "pops": pops,
     });
     let mut text = serde_json::to_string_pretty(&doc)?;
     text.push('\n');

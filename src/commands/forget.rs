@@ -55,11 +55,13 @@ pub fn run(config: Option<PathBuf>, before: &str, yes: bool) -> anyhow::Result<E
     Ok(ExitCode::SUCCESS)
 }
 
-/// "3 reports, 1 reminder, 0 care notes and 2 breaks".
+/// "3 reports, 1 reminder, 0 care notes and 2 breaks" (", 4 pops" before "and" when there are
+/// any).
 pub fn words(c: &Counts) -> String {
     let n = |count: usize, one: &str, many: &str| format!("{count} {}", if count == 1 { one } else { many });
+    let pops = if c.pops > 0 { format!(", {}", n(c.pops, "pop", "pops")) } else { String::new() };
     format!(
-        "{}, {}, {} and {}",
+        "{}, {}, {}{pops} and {}",
         n(c.reports, "report", "reports"),
         n(c.reminders, "reminder", "reminders"),
         n(c.advice, "care note", "care notes"),
@@ -73,7 +75,9 @@ mod tests {
 
     #[test]
     fn counts_in_words() {
-        let c = Counts { reports: 3, reminders: 1, advice: 0, breaks: 2 };
+        let c = Counts { reports: 3, reminders: 1, advice: 0, breaks: 2, pops: 0 };
         assert_eq!(words(&c), "3 reports, 1 reminder, 0 care notes and 2 breaks");
+        let c = Counts { pops: 1, ..c };
+        assert_eq!(words(&c), "3 reports, 1 reminder, 0 care notes, 1 pop and 2 breaks");
     }
 }

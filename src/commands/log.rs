@@ -99,15 +99,68 @@ pub struct LogArgs {
     pub at: Option<String>,
 }
 
-pub fn run(config: Option<PathBuf>, args: LogArgs) -> anyhow::Result<ExitCode> {
-    // The care rules and zone come from the config; a broken one must not lose a report.
-    let (rules, zone) = match config::load(&ConfigPath::from_arg(config)) {
+/// The care rules and zone from the config; a broken one must not lose a report.
+fn rules_and_zone(config: Option<PathBuf>) -> (CareRules, Zone) {
+    match config::load(&ConfigPath::from_arg(config)) {
         Ok(s) => (s.care.rules, s.rules.zone),
         Err(e) => {
             eprintln!("postured: the config has an error, using default care rules for now:\n{e}");
             (CareRules::default(), Zone::System)
         }
+    }
+}
+
+/// `postured log --popped [--at TIME]`: a self-reported pop of the upper back, through the
+/// daemon when it runs, straight into the store when not; the popping note if it is due.
+pub fn run_pop(config: Option<PathBuf>, at: Option<String>) -> anyhow::Result<ExitCode> {
+    let (rules, zone) = rules_and_zone(config);
+    let now = clock::now();
+    let at = match &at {
+        Some(text) => check_at(Some(parse_time(text, &zone, "--at")?), now).map_err(anyhow::Error::msg)?,
+        None => now,
     };
+    let via_daemon = run_async(async {
+        match connect().await {
+            Ok(Some(d)) => match d.log_pop("cli", at.timestamp()).await {
+                // A daemon from before `LogPop`: the store takes the pop directly.
+                Err(e) if unknown_method(&e) => Ok(None),
+                other => other.map(Some).map_err(said),
+            },
+            Ok(None) | Err(_) => Ok(None),
+        }
+    })?;
+    let (id, advice) = match via_daemon {
+        Some(answer) => answer,
+        None => {
+            let store = open_store()?;
+            let id = store.log_pop(at, now, "cli").with_context(|| {
+                format!("the pop was not logged: can't store it in {}", store.path().display())
+            })?;
+            let pops = store.pops_since(now - care::POP_WINDOW - Duration::days(1))?;
+            let mine: Vec<Finding> = care::popping(&pops, &zone, now).into_iter().collect();
+            (id, give(&store, &rules, &mine, now)?)
+        }
+    };
+    let when =
+        if at == now { String::new() } else { format!(" at {}", zone.format(at, "%a %Y-%m-%d %H:%M")) };
+    outln!("Logged a pop of the upper back{when} (pop {id}).")?;
+    for (summary, body) in advice {
+        outln!("\n{summary}\n{body}")?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn open_store() -> anyhow::Result<Store> {
+    let dir = paths::state_dir().context("can't find a home folder for the state directory")?;
+    let opened = Store::open(&dir).context(NOT_LOGGED)?;
+    if let Some(w) = opened.warning() {
+        eprintln!("postured: {w}");
+    }
+    Ok(opened.store)
+}
+
+pub fn run(config: Option<PathBuf>, args: LogArgs) -> anyhow::Result<ExitCode> {
+    let (rules, zone) = rules_and_zone(config);
     let note_text = match args.note.as_deref() {
         Some("-") => read_note(std::io::stdin().lock())?,
         other => other.unwrap_or_default().to_owned(),
@@ -142,12 +195,7 @@ pub fn run(config: Option<PathBuf>, args: LogArgs) -> anyhow::Result<ExitCode> {
     let (id, advice) = match via_daemon {
         Some(answer) => answer,
         None => {
-            let dir = paths::state_dir().context("can't find a home folder for the state directory")?;
-            let opened = Store::open(&dir).context(NOT_LOGGED)?;
-            if let Some(w) = opened.warning() {
-                eprintln!("postured: {w}");
-            }
-            let store = opened.store;
+            let store = open_store()?;
             let report = NewReport {
                 at,
                 area: args.area,
@@ -194,13 +242,23 @@ fn give_advice(
     let reports = store.logged_since(now - care::LOOKBACK)?;
     let findings = care::assess(rules, &reports, zone, now);
     let Some(report) = reports.iter().find(|r| r.id == id) else { return Ok(Vec::new()) };
-    let mine = care::for_report(&findings, report);
+    give(store, rules, &care::for_report(&findings, report), now)
+}
+
+/// Gives the findings that are due under the limits: stored as shown in the terminal, and
+/// remembered in the saved care state.
+fn give(
+    store: &Store,
+    rules: &CareRules,
+    mine: &[Finding],
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<(String, String)>> {
     let mut due = Vec::new();
     let texts: Vec<(Finding, (String, String))> = {
         let state = store.load_planner_state()?.unwrap_or_default();
         let mut care = state.care;
         care.prune(now);
-        due.extend(care.due(rules, &mine, now));
+        due.extend(care.due(rules, mine, now));
         due.iter().map(|f| (f.clone(), advice::text(f))).collect()
     };
     if texts.is_empty() {

@@ -35,10 +35,12 @@ pub fn run(config: Option<PathBuf>, args: &PlanArgs) -> anyhow::Result<ExitCode>
     let span = chrono::Duration::days(i64::from(args.days));
     // The daemon's own engine, from the stored state and reports if there are any (today's
     // counts, a pause, quieted advice): plan never creates the store.
-    let (mut state, reports) = stored(from)?;
+    let (mut state, reports, pops) = stored(from)?;
     // What a running daemon has on screen is not the plan's to close.
     state.on_screen.clear();
-    let mut engine = Engine::new(crate::daemon::engine_settings(&settings), state, reports, (0, 0)).dry_run();
+    let mut engine = Engine::new(crate::daemon::engine_settings(&settings), state, reports, (0, 0))
+        .with_pops(pops)
+        .dry_run();
     let items = simulate(&mut engine, from, span);
 
     let mut out = BufWriter::new(super::out::Stdout);
@@ -57,13 +59,16 @@ pub fn run(config: Option<PathBuf>, args: &PlanArgs) -> anyhow::Result<ExitCode>
     Ok(ExitCode::SUCCESS)
 }
 
-fn stored(from: DateTime<Utc>) -> anyhow::Result<(PlannerState, Vec<Logged>)> {
+type Stored = (PlannerState, Vec<Logged>, Vec<(i64, DateTime<Utc>)>);
+
+fn stored(from: DateTime<Utc>) -> anyhow::Result<Stored> {
     let Some(dir) = paths::state_dir().filter(|d| d.join(store::FILE_NAME).exists()) else {
-        return Ok((PlannerState::default(), Vec::new()));
+        return Ok((PlannerState::default(), Vec::new(), Vec::new()));
     };
     let store = Store::open_to_read(&dir)?;
     let state = store.load_planner_state()?.unwrap_or_default();
-    Ok((state, store.logged_since(from - care::LOOKBACK)?))
+    let since = from - care::LOOKBACK;
+    Ok((state, store.logged_since(since)?, store.pops_since(since)?))
 }
 
 pub fn line<'a>(item: &'a Planned, zone: &Zone) -> PlanLine<'a> {

@@ -23,6 +23,7 @@ pub struct RawCare {
     pub booked_quiet: Option<Str>,
     pub remind_later: Option<Str>,
     pub warning_pause: Option<Str>,
+    pub episodes: Option<Int>,
     pub link: Option<Str>,
 }
 
@@ -47,6 +48,7 @@ pub struct CarePart {
     booked_quiet: Option<At<Duration>>,
     remind_later: Option<At<Duration>>,
     warning_pause: Option<At<Duration>>,
+    episodes: Option<At<u32>>,
     link: Option<At<String>>,
 }
 
@@ -89,6 +91,7 @@ impl CarePart {
             booked_quiet: doc.duration(&raw.booked_quiet, "care.booked_quiet", SEC, days(180))?,
             remind_later: doc.duration(&raw.remind_later, "care.remind_later", SEC, days(30))?,
             warning_pause: doc.duration(&raw.warning_pause, "care.warning_pause", SEC, days(30))?,
+            episodes: doc.int(&raw.episodes, "care.episodes", 2, 10)?,
             link,
         })
     }
@@ -109,6 +112,7 @@ impl CarePart {
             booked_quiet,
             remind_later,
             warning_pause,
+            episodes,
             link
         );
     }
@@ -133,6 +137,7 @@ impl CarePart {
             booked_quiet: span(get(&self.booked_quiet, user, "care.booked_quiet")?),
             remind_later: span(get(&self.remind_later, user, "care.remind_later")?),
             warning_pause: span(get(&self.warning_pause, user, "care.warning_pause")?),
+            episodes: get(&self.episodes, user, "care.episodes")?,
         };
         Ok(Care { rules, link: self.link.map(|l| l.value.trim().to_owned()) })
     }

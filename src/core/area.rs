@@ -17,6 +17,10 @@ pub enum Area {
     Wrists,
     Eyes,
     WholeBody,
+    /// Not an area to log: neck, upper back and shoulders taken together, for the care rules
+    /// that also look at "any upper-body area" (P1, P2).
+    #[value(skip)]
+    UpperBody,
 }
 
 impl Area {
@@ -31,8 +35,12 @@ impl Area {
         Area::WholeBody,
     ];
 
+    /// The areas `UpperBody` stands for.
+    pub const UPPER_BODY: [Area; 3] = [Area::Neck, Area::UpperBack, Area::Shoulders];
+
     pub fn as_str(self) -> &'static str {
         match self {
+            Area::UpperBody => "upper-body",
             Area::Neck => "neck",
             Area::UpperBack => "upper-back",
             Area::Shoulders => "shoulders",
@@ -51,6 +59,7 @@ impl Area {
             Area::Wrists => "wrist",
             Area::Eyes => "eye",
             Area::WholeBody => "whole-body",
+            Area::UpperBody => "upper-body",
             other => other.words(),
         }
     }
@@ -61,6 +70,7 @@ impl Area {
             Area::UpperBack => "upper back",
             Area::LowerBack => "lower back",
             Area::WholeBody => "whole body",
+            Area::UpperBody => "upper body",
             other => other.as_str(),
         }
     }

@@ -35,6 +35,8 @@ pub struct CareRules {
     /// After a warning sign, that area gets no stretches, and no one gets the upper-back
     /// self-mobilisation, for this long.
     pub warning_pause: Duration,
+    /// RC1: this many separate episodes within 12 months suggest a prevention plan.
+    pub episodes: u32,
 }
 
 impl Default for CareRules {
@@ -51,6 +53,7 @@ impl Default for CareRules {
             booked_quiet: Duration::days(28),
             remind_later: Duration::days(1),
             warning_pause: Duration::hours(48),
+            episodes: 3,
         }
     }
 }
@@ -71,9 +74,17 @@ pub struct Logged {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
+    /// Frequent self-reported pops of the upper back: one non-judgemental note (§4.2.4).
+    Popping,
     Severe,
+    /// RC1: separate episodes within 12 months: a prevention plan.
+    Episodes,
     /// Two severe reports within a week.
     SevereRepeat,
+    /// F1: it disturbs sleep or stopped normal activities.
+    Function,
+    /// Wrist numbness or tingling lasting two weeks, or waking one at night.
+    Numbness,
     Recurrence,
     Worsening,
     Persistence,
@@ -86,8 +97,12 @@ pub enum Reason {
 impl Reason {
     pub fn as_str(self) -> &'static str {
         match self {
+            Reason::Popping => "popping",
             Reason::Severe => "severe",
+            Reason::Episodes => "episodes",
             Reason::SevereRepeat => "severe_repeat",
+            Reason::Function => "function",
+            Reason::Numbness => "numbness",
             Reason::Recurrence => "recurrence",
             Reason::Worsening => "worsening",
             Reason::Persistence => "persistence",
@@ -133,6 +148,8 @@ pub struct Finding {
     /// The reason in plain words: "neck discomfort logged on 5 of the last 14 days".
     pub why: String,
     pub symptoms: Vec<Symptom>,
+    /// The earliest report (or pop) it rests on.
+    pub since: DateTime<Utc>,
 }
 
 impl Logged {
@@ -147,7 +164,20 @@ impl Logged {
     /// the heart.
     pub fn urgency(&self, rules: &CareRules) -> Option<Urgency> {
         let chest = (self.area == Area::Chest && self.severity >= rules.severe).then_some(Urgency::Now);
-        self.symptoms.iter().map(|s| s.urgency_in(self.area)).chain(chest).min()
+        self.symptoms
+            .iter()
+            .filter(|s| !(self.night_numbness() && **s == Symptom::Night))
+            .filter_map(|s| s.urgency_in(self.area))
+            .chain(chest)
+            .min()
+    }
+
+    /// Numbness or tingling in the wrists that wakes one at night: a reason to see a doctor or
+    /// physical therapist, not a same-day warning sign.
+    fn night_numbness(&self) -> bool {
+        self.area == Area::Wrists
+            && self.symptoms.contains(&Symptom::Tingling)
+            && self.symptoms.contains(&Symptom::Night)
     }
 }
 
@@ -158,8 +188,16 @@ const SEVERE_FRESH: Duration = Duration::days(2);
 const SEVERE_REPEAT: usize = 2;
 /// …within this many calendar days recommend booking.
 const SEVERE_REPEAT_DAYS: Duration = Duration::days(7);
-/// An episode ends after this long without a counted report in the area.
-const EPISODE_GAP: Duration = Duration::days(30);
+/// An episode ends after this many calendar days without a counted report in the area: the
+/// next counted report, 31 or more dates later, starts a new one.
+const EPISODE_GAP_DAYS: i64 = 30;
+/// RC1 counts episodes on the last this many calendar days (12 months)…
+const EPISODES_WINDOW: Duration = Duration::days(365);
+/// F1 and night numbness hold this many calendar days after the report was logged.
+const FUNCTION_FRESH: Duration = Duration::days(7);
+/// Wrist numbness or tingling logged across this many calendar days (more than a couple of
+/// weeks) points to a doctor or physical therapist.
+const NUMBNESS_SPAN: Duration = Duration::days(14);
 /// How far back the rules ever look; callers load this much history.
 pub const LOOKBACK: Duration = Duration::days(400);
 
@@ -180,7 +218,8 @@ pub fn assess(rules: &CareRules, reports: &[Logged], zone: &Zone, now: DateTime<
             } else {
                 format!("{} with {} discomfort", symptom::list_words(&r.symptoms), r.area.modifier())
             };
-            findings.push(Finding { area: r.area, reason, report: r.id, why, symptoms: r.symptoms.clone() });
+            let symptoms = r.symptoms.clone();
+            findings.push(Finding { area: r.area, reason, report: r.id, why, symptoms, since: r.at });
         }
     }
     // Where a warning sign stands, routine advice ("see someone if it lasts") would only
@@ -189,17 +228,130 @@ pub fn assess(rules: &CareRules, reports: &[Logged], zone: &Zone, now: DateTime<
     for area in Area::ALL.into_iter().filter(|a| !warned.contains(a)) {
         let mine: Vec<&Logged> = past.iter().copied().filter(|r| r.area == area).collect();
         let routine = [
-            persistence(rules, &mine, zone, now),
+            persistence(rules, area, &mine, zone, now),
             worsening(rules, &mine, zone, now),
-            recurrence(rules, &mine, zone, now),
+            recurrence(rules, area, &mine, zone, now),
+            numbness(&mine, zone, now),
+            function(rules, &mine, zone, now),
             severe_repeat(rules, &mine, zone, now),
+            episodes(rules, &mine, zone, now),
             severe(rules, &mine, now),
         ];
         if let Some(f) = routine.into_iter().flatten().next() {
             findings.push(f);
         }
     }
+    // P1 and P2 on the upper body as a whole: discomfort that moves between the neck, the upper
+    // back and the shoulders, unless one of them says as much (or more) on its own.
+    let upper: Vec<&Logged> = past.iter().copied().filter(|r| Area::UPPER_BODY.contains(&r.area)).collect();
+    let whole = persistence(rules, Area::UpperBody, &upper, zone, now)
+        .or_else(|| recurrence(rules, Area::UpperBody, &upper, zone, now));
+    if let Some(whole) = whole
+        && !findings.iter().any(|f| Area::UPPER_BODY.contains(&f.area) && f.reason >= whole.reason)
+    {
+        findings.push(whole);
+    }
     findings
+}
+
+/// What a rule's sentence is about: "neck discomfort", or for the upper body the areas that
+/// made it, "upper-body discomfort (neck, shoulders)".
+fn subject<'a>(area: Area, reports: impl IntoIterator<Item = &'a Logged>) -> String {
+    if area != Area::UpperBody {
+        return format!("{} discomfort", area.modifier());
+    }
+    let seen: BTreeSet<Area> = reports.into_iter().map(|r| r.area).collect();
+    let names: Vec<&str> = seen.iter().map(|a| a.words()).collect();
+    format!("upper-body discomfort ({})", names.join(", "))
+}
+
+/// Counted reports (in time order) split into episodes: a new one starts after more than
+/// `EPISODE_GAP_DAYS` report-free calendar days.
+fn split_episodes<'a, 'b>(zone: &Zone, counted: &'b [&'a Logged]) -> Vec<&'b [&'a Logged]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for i in 1..counted.len() {
+        if (zone.date(counted[i].at) - zone.date(counted[i - 1].at)).num_days() > EPISODE_GAP_DAYS {
+            out.push(&counted[start..i]);
+            start = i;
+        }
+    }
+    if !counted.is_empty() {
+        out.push(&counted[start..]);
+    }
+    out
+}
+
+/// F1: a counted report that says the discomfort disturbs sleep or stopped normal activities,
+/// logged within the last week.
+fn function(rules: &CareRules, mine: &[&Logged], zone: &Zone, now: DateTime<Utc>) -> Option<Finding> {
+    let r = mine.iter().rev().find(|r| {
+        r.severity >= rules.counts_from
+            && r.symptoms.iter().any(|s| s.is_function())
+            && within_days(zone, FUNCTION_FRESH, r.news_at(), now)
+    })?;
+    let ways: Vec<&str> = r
+        .symptoms
+        .iter()
+        .filter_map(|s| match s {
+            Symptom::Sleep => Some("disturbs sleep"),
+            Symptom::Activities => Some("stopped normal activities"),
+            _ => None,
+        })
+        .collect();
+    let why = format!("{} that {}", subject(r.area, [*r]), ways.join(" and "));
+    finding(r.area, Reason::Function, r, why, r.at)
+}
+
+/// Wrist numbness or tingling that wakes one at night (within the last week), or that has been
+/// logged across two weeks or more of one episode.
+fn numbness(mine: &[&Logged], zone: &Zone, now: DateTime<Utc>) -> Option<Finding> {
+    let tingling: Vec<&Logged> = mine
+        .iter()
+        .copied()
+        .filter(|r| r.area == Area::Wrists && r.symptoms.contains(&Symptom::Tingling))
+        .collect();
+    if let Some(r) = tingling
+        .iter()
+        .rev()
+        .find(|r| r.night_numbness() && within_days(zone, FUNCTION_FRESH, r.news_at(), now))
+    {
+        return finding(
+            r.area,
+            Reason::Numbness,
+            r,
+            "wrist numbness or tingling that wakes you at night".into(),
+            r.at,
+        );
+    }
+    let episode = *split_episodes(zone, &tingling).last()?;
+    let (first, last) = (episode.first()?, episode.last()?);
+    if !within_days(zone, NUMBNESS_SPAN, last.news_at(), now) {
+        return None;
+    }
+    let span = (zone.date(last.at) - zone.date(first.at)).num_days();
+    (span >= whole_days(NUMBNESS_SPAN)).then_some(())?;
+    let why = format!("wrist numbness or tingling logged across {}", weeks_words(span));
+    finding(last.area, Reason::Numbness, last, why, first.at)
+}
+
+/// RC1: `care.episodes` separate episodes of counted reports within 12 months, the latest of
+/// them going on (a report within the recurrence window): a prevention plan.
+fn episodes(rules: &CareRules, mine: &[&Logged], zone: &Zone, now: DateTime<Utc>) -> Option<Finding> {
+    let counted: Vec<&Logged> = mine
+        .iter()
+        .copied()
+        .filter(|r| r.severity >= rules.counts_from && within_days(zone, EPISODES_WINDOW, r.at, now))
+        .collect();
+    let last = *counted.last()?;
+    if !within_days(zone, rules.recurrence_window, last.at, now) {
+        return None;
+    }
+    let n = split_episodes(zone, &counted).len();
+    (n as u32 >= rules.episodes).then_some(())?;
+    let why =
+        format!("{} came back: {n} separate episodes in the last 12 months", subject(last.area, [last]));
+    finding(last.area, Reason::Episodes, last, why, counted[0].at)
 }
 
 /// The findings one report takes part in: its own warning sign, and its area's routine advice.
@@ -207,13 +359,26 @@ pub fn assess(rules: &CareRules, reports: &[Logged], zone: &Zone, now: DateTime<
 pub fn for_report(findings: &[Finding], report: &Logged) -> Vec<Finding> {
     findings
         .iter()
-        .filter(|f| if f.reason.is_warning() { f.report == report.id } else { f.area == report.area })
+        .filter(|f| {
+            if f.reason.is_warning() {
+                f.report == report.id
+            } else {
+                f.area == report.area
+                    || (f.area == Area::UpperBody && Area::UPPER_BODY.contains(&report.area))
+            }
+        })
         .cloned()
         .collect()
 }
 
-fn finding(area: Area, reason: Reason, report: &Logged, why: String) -> Option<Finding> {
-    Some(Finding { area, reason, report: report.id, why, symptoms: Vec::new() })
+fn finding(
+    area: Area,
+    reason: Reason,
+    report: &Logged,
+    why: String,
+    since: DateTime<Utc>,
+) -> Option<Finding> {
+    Some(Finding { area, reason, report: report.id, why, symptoms: Vec::new(), since })
 }
 
 fn severe(rules: &CareRules, mine: &[&Logged], now: DateTime<Utc>) -> Option<Finding> {
@@ -223,6 +388,7 @@ fn severe(rules: &CareRules, mine: &[&Logged], now: DateTime<Utc>) -> Option<Fin
         Reason::Severe,
         r,
         format!("{} discomfort logged at {}/10", r.area.modifier(), r.severity),
+        r.at,
     )
 }
 
@@ -249,11 +415,12 @@ fn span_words(zone: &Zone, from: DateTime<Utc>, to: DateTime<Utc>) -> String {
 /// S2: a severe report again within a week (the latest still fresh, as for S1).
 fn severe_repeat(rules: &CareRules, mine: &[&Logged], zone: &Zone, now: DateTime<Utc>) -> Option<Finding> {
     let last = mine.iter().rev().find(|r| now - r.news_at() < SEVERE_FRESH && r.severity >= rules.severe)?;
-    let n = mine
+    let severe: Vec<&&Logged> = mine
         .iter()
         .filter(|r| r.severity >= rules.severe && r.at <= last.at)
         .filter(|r| (zone.date(last.at) - zone.date(r.at)).num_days() < whole_days(SEVERE_REPEAT_DAYS))
-        .count();
+        .collect();
+    let n = severe.len();
     (n >= SEVERE_REPEAT).then_some(())?;
     let why = format!(
         "{} discomfort logged at {}/10 or more {n} times within {} days",
@@ -261,10 +428,16 @@ fn severe_repeat(rules: &CareRules, mine: &[&Logged], zone: &Zone, now: DateTime
         rules.severe,
         whole_days(SEVERE_REPEAT_DAYS)
     );
-    finding(last.area, Reason::SevereRepeat, last, why)
+    finding(last.area, Reason::SevereRepeat, last, why, severe[0].at)
 }
 
-fn recurrence(rules: &CareRules, mine: &[&Logged], zone: &Zone, now: DateTime<Utc>) -> Option<Finding> {
+fn recurrence(
+    rules: &CareRules,
+    area: Area,
+    mine: &[&Logged],
+    zone: &Zone,
+    now: DateTime<Utc>,
+) -> Option<Finding> {
     let counted: Vec<&&Logged> = mine
         .iter()
         .filter(|r| r.severity >= rules.counts_from && within_days(zone, rules.recurrence_window, r.at, now))
@@ -277,12 +450,12 @@ fn recurrence(rules: &CareRules, mine: &[&Logged], zone: &Zone, now: DateTime<Ut
         return None;
     }
     let why = format!(
-        "{} discomfort logged on {} of the last {} days",
-        last.area.modifier(),
+        "{} logged on {} of the last {} days",
+        subject(area, counted.iter().map(|r| **r)),
         days.len(),
         whole_days(rules.recurrence_window)
     );
-    finding(last.area, Reason::Recurrence, last, why)
+    finding(area, Reason::Recurrence, last, why, first.at)
 }
 
 fn worsening(rules: &CareRules, mine: &[&Logged], zone: &Zone, now: DateTime<Utc>) -> Option<Finding> {
@@ -303,21 +476,21 @@ fn worsening(rules: &CareRules, mine: &[&Logged], zone: &Zone, now: DateTime<Utc
         last.severity,
         span_words(zone, first.at, last.at)
     );
-    finding(last.area, Reason::Worsening, last, why)
+    finding(last.area, Reason::Worsening, last, why, first.at)
 }
 
-fn persistence(rules: &CareRules, mine: &[&Logged], zone: &Zone, now: DateTime<Utc>) -> Option<Finding> {
-    let counted: Vec<&&Logged> = mine.iter().filter(|r| r.severity >= rules.counts_from).collect();
-    let last = counted.last()?;
-    if now - last.at >= EPISODE_GAP {
+fn persistence(
+    rules: &CareRules,
+    area: Area,
+    mine: &[&Logged],
+    zone: &Zone,
+    now: DateTime<Utc>,
+) -> Option<Finding> {
+    let counted: Vec<&Logged> = mine.iter().copied().filter(|r| r.severity >= rules.counts_from).collect();
+    let episode = *split_episodes(zone, &counted).last()?;
+    let (first, last) = (*episode.first()?, *episode.last()?);
+    if (zone.date(now) - zone.date(last.at)).num_days() > EPISODE_GAP_DAYS {
         return None; // that episode is over
-    }
-    let mut first = last;
-    for pair in counted.windows(2).rev() {
-        if pair[1].at - pair[0].at >= EPISODE_GAP {
-            break;
-        }
-        first = &pair[0];
     }
     // P2: first to latest across at least `persistence`, in calendar days.
     let span = (zone.date(last.at) - zone.date(first.at)).num_days();
@@ -325,9 +498,12 @@ fn persistence(rules: &CareRules, mine: &[&Logged], zone: &Zone, now: DateTime<U
     if span < whole_days(rules.persistence) || eased {
         return None;
     }
-    let why =
-        format!("{} discomfort logged across {} without easing", last.area.modifier(), weeks_words(span));
-    finding(last.area, Reason::Persistence, last, why)
+    let why = format!(
+        "{} logged across {} without easing",
+        subject(area, episode.iter().copied()),
+        weeks_words(span)
+    );
+    finding(area, Reason::Persistence, last, why, first.at)
 }
 
 /// "4 weeks", "4 weeks and 1 day", "9 days".
@@ -338,6 +514,42 @@ fn weeks_words(days: i64) -> String {
         (w, 0) => plural(w, "week"),
         (w, d) => format!("{} and {}", plural(w, "week"), plural(d, "day")),
     }
+}
+
+/// More than this many self-reported pops a day…
+pub const POPS_PER_DAY: usize = 3;
+/// …on this many days…
+pub const POP_DAYS: usize = 5;
+/// …of the last this many calendar days get one note…
+pub const POP_WINDOW: Duration = Duration::days(14);
+/// …at most once this often.
+pub const POP_NOTE_EVERY: Duration = Duration::days(14);
+
+/// The popping note: `pops` are (id, when) of self-reported pops of the upper back.
+pub fn popping(pops: &[(i64, DateTime<Utc>)], zone: &Zone, now: DateTime<Utc>) -> Option<Finding> {
+    let mut per_day: BTreeMap<chrono::NaiveDate, usize> = BTreeMap::new();
+    let mut last: Option<&(i64, DateTime<Utc>)> = None;
+    let mut first: Option<DateTime<Utc>> = None;
+    for p in pops.iter().filter(|(_, at)| *at <= now && within_days(zone, POP_WINDOW, *at, now)) {
+        *per_day.entry(zone.date(p.1)).or_default() += 1;
+        first = Some(first.map_or(p.1, |f| f.min(p.1)));
+        if last.is_none_or(|l| (p.1, p.0) > (l.1, l.0)) {
+            last = Some(p);
+        }
+    }
+    let days = per_day.values().filter(|n| **n > POPS_PER_DAY).count();
+    (days >= POP_DAYS).then_some(())?;
+    Some(Finding {
+        area: Area::UpperBack,
+        reason: Reason::Popping,
+        report: last?.0,
+        why: format!(
+            "more than {POPS_PER_DAY} pops a day on {days} of the last {} days",
+            whole_days(POP_WINDOW)
+        ),
+        symptoms: Vec::new(),
+        since: first?,
+    })
 }
 
 /// What care advice was given, and what the user said to it; persisted with the planner state.
@@ -352,6 +564,8 @@ pub struct CareState {
     pub later_until: BTreeMap<Area, DateTime<Utc>>,
     /// Reports whose warning-sign advice was shown: each is shown once.
     pub warned: BTreeSet<i64>,
+    /// When the popping note was last given: at most once every `POP_NOTE_EVERY`.
+    pub popping_noted: Option<DateTime<Utc>>,
 }
 
 /// How many warned report ids are remembered; far more than a warning pause can hold.
@@ -367,6 +581,9 @@ impl CareState {
                 if f.reason.is_warning() {
                     return !self.warned.contains(&f.report);
                 }
+                if f.reason == Reason::Popping {
+                    return self.popping_noted.is_none_or(|t| now >= t + POP_NOTE_EVERY);
+                }
                 let quiet = |m: &BTreeMap<Area, DateTime<Utc>>| m.get(&f.area).is_some_and(|u| *u > now);
                 if quiet(&self.booked_until) || quiet(&self.later_until) {
                     return false;
@@ -381,7 +598,9 @@ impl CareState {
     }
 
     pub fn gave(&mut self, f: &Finding, now: DateTime<Utc>) {
-        if f.reason.is_warning() {
+        if f.reason == Reason::Popping {
+            self.popping_noted = Some(now);
+        } else if f.reason.is_warning() {
             self.warned.insert(f.report);
             while self.warned.len() > KEEP_WARNED {
                 self.warned.pop_first();
@@ -407,6 +626,7 @@ impl CareState {
     pub fn next_change(&self, rules: &CareRules, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let given = self.given.values().map(|(at, _)| *at + rules.repeat_after);
         given
+            .chain(self.popping_noted.map(|t| t + POP_NOTE_EVERY))
             .chain(self.booked_until.values().copied())
             .chain(self.later_until.values().copied())
             .filter(|t| *t > now)

@@ -404,3 +404,218 @@ fn s2_two_severe_reports_within_7_days_recommend_booking() {
     // Stronger than one severe report, so it passes the repeat limit of the first.
     assert!(Reason::SevereRepeat > Reason::Severe);
 }
+
+fn with(mut r: Logged, symptoms: &[Symptom]) -> Logged {
+    r.symptoms = symptoms.to_vec();
+    r
+}
+
+#[test]
+fn f1_discomfort_that_disturbs_sleep_or_stops_activities_recommends_booking() {
+    // Issue 10, item 5, F1 (shared/care.md §1.3: T2, suggest booking).
+    for s in [Symptom::Sleep, Symptom::Activities] {
+        let r = with(report(1, day(0, 10), Area::LowerBack, 4), &[s]);
+        let found = assess(&CareRules::default(), std::slice::from_ref(&r), &UTC, day(0, 12));
+        assert_eq!(found.len(), 1, "{s:?}");
+        assert_eq!(found[0].reason, Reason::Function);
+        assert!(Reason::Function > Reason::SevereRepeat);
+        assert!(!found[0].reason.is_warning(), "a function symptom is not a warning sign");
+        // At the counting severity it counts; below it the report is too mild to count.
+        let at = with(report(1, day(0, 10), Area::LowerBack, 2), &[s]);
+        assert_eq!(reasons(&[at], day(0, 12)), [(Area::LowerBack, Reason::Function)]);
+        let below = with(report(1, day(0, 10), Area::LowerBack, 1), &[s]);
+        assert_eq!(reasons(&[below], day(0, 12)), []);
+        // It holds for 7 calendar days after it was logged: the 7th date yes, the 8th no.
+        assert_eq!(reasons(std::slice::from_ref(&r), day(6, 23)), [(Area::LowerBack, Reason::Function)]);
+        assert_eq!(reasons(&[r], day(7, 0)), []);
+    }
+    let both = with(report(1, day(0, 10), Area::Neck, 5), &[Symptom::Sleep, Symptom::Activities]);
+    let found = assess(&CareRules::default(), &[both], &UTC, day(0, 12));
+    assert_eq!(found[0].why, "neck discomfort that disturbs sleep and stopped normal activities");
+    assert_eq!(Symptom::Sleep.urgency_in(Area::Neck), None);
+}
+
+#[test]
+fn rc1_three_episodes_in_twelve_months_suggest_a_prevention_plan() {
+    // Issue 10, item 5, RC1: episodes are counted reports separated by 30 or more report-free
+    // days (31 dates apart); three within 12 months.
+    let two_gaps = |gap: i64| series(Area::LowerBack, &[(0, 3), (2, 3), (2 + gap, 3), (2 + 2 * gap, 4)]);
+    let found = assess(&CareRules::default(), &two_gaps(31), &UTC, day(64, 12));
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].reason, Reason::Episodes);
+    assert_eq!(found[0].why, "lower back discomfort came back: 3 separate episodes in the last 12 months");
+    // 30 dates apart is only 29 report-free days: one episode goes on (and on: persistence).
+    assert_eq!(reasons(&two_gaps(30), day(62, 12)), [(Area::LowerBack, Reason::Persistence)]);
+    // Above: a fourth episode.
+    let four = series(Area::LowerBack, &[(0, 3), (40, 3), (80, 3), (120, 3)]);
+    let found = assess(&CareRules::default(), &four, &UTC, day(120, 12));
+    assert_eq!(found[0].reason, Reason::Episodes);
+    assert!(found[0].why.contains("4 separate episodes"), "{}", found[0].why);
+    // Reports below the counting severity are not part of an episode.
+    let mild = series(Area::LowerBack, &[(0, 3), (40, 1), (80, 3)]);
+    assert_eq!(reasons(&mild, day(80, 12)), []);
+    // The first episode more than 12 months back does not count (365 dates).
+    let old = series(Area::LowerBack, &[(0, 3), (200, 3), (400, 3)]);
+    assert_eq!(reasons(&old, day(400, 12)), []);
+    let in_year = series(Area::LowerBack, &[(36, 3), (200, 3), (400, 3)]);
+    assert_eq!(reasons(&in_year, day(400, 12)), [(Area::LowerBack, Reason::Episodes)]);
+    // Only while the latest episode is recent (its last report in the last 14 days).
+    assert_eq!(reasons(&four, day(133, 12)), [(Area::LowerBack, Reason::Episodes)]);
+    assert_eq!(reasons(&four, day(134, 12)), []);
+    // Configurable count.
+    let rules = CareRules { episodes: 4, ..CareRules::default() };
+    assert!(assess(&rules, &two_gaps(31), &UTC, day(64, 12)).is_empty());
+}
+
+#[test]
+fn persistence_splits_episodes_on_30_report_free_days_as_rc1_does() {
+    // 30 dates apart: 29 report-free days, the same episode.
+    let same = series(Area::Shoulders, &[(0, 3), (30, 3)]);
+    assert_eq!(reasons(&same, day(30, 12)), [(Area::Shoulders, Reason::Persistence)]);
+    let split = series(Area::Shoulders, &[(0, 3), (31, 3)]);
+    assert_eq!(reasons(&split, day(31, 12)), []);
+}
+
+#[test]
+fn eyes_point_to_an_optometrist_and_a_sudden_vision_change_is_a_warning_sign() {
+    // shared/care.md §2.2: persistent eye symptoms (P1 logic), any sudden vision change.
+    let eyes = series(Area::Eyes, &[(0, 3), (2, 3), (4, 3), (6, 3), (8, 3)]);
+    let found = assess(&CareRules::default(), &eyes, &UTC, day(8, 12));
+    assert_eq!(found[0].reason, Reason::Recurrence);
+    assert_eq!(Symptom::Vision.urgency_in(Area::Eyes), Some(Urgency::Today));
+    // With neck pain, a change in vision is one of the signs that do not wait.
+    assert_eq!(Symptom::Vision.urgency_in(Area::Neck), Some(Urgency::Now));
+    let v = with(report(1, day(0, 10), Area::Eyes, 2), &[Symptom::Vision]);
+    assert_eq!(reasons(&[v], day(0, 11)), [(Area::Eyes, Reason::WarningToday)]);
+}
+
+#[test]
+fn wrist_numbness_lasting_two_weeks_or_waking_at_night_points_to_a_doctor_or_pt() {
+    // shared/care.md §2.2 (wrists): numbness or tingling lasting more than a couple of weeks,
+    // or night waking with hand numbness. Not a same-day warning sign in the wrists.
+    let tingle = |d: i64, id: i64| with(report(id, day(d, 10), Area::Wrists, 2), &[Symptom::Tingling]);
+    assert_eq!(Symptom::Tingling.urgency_in(Area::Wrists), None);
+    assert_eq!(reasons(&[tingle(0, 1)], day(0, 12)), [], "one report: not yet");
+    assert_eq!(reasons(&[tingle(0, 1), tingle(13, 2)], day(13, 12)), [], "13 days");
+    let found = assess(&CareRules::default(), &[tingle(0, 1), tingle(14, 2)], &UTC, day(14, 12));
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].reason, Reason::Numbness);
+    assert_eq!(found[0].why, "wrist numbness or tingling logged across 2 weeks");
+    assert_eq!(reasons(&[tingle(0, 1), tingle(15, 2)], day(15, 12)), [(Area::Wrists, Reason::Numbness)]);
+    // Waking at night with it: at once, not a warning sign there.
+    let night = with(report(1, day(0, 10), Area::Wrists, 3), &[Symptom::Tingling, Symptom::Night]);
+    let found = assess(&CareRules::default(), &[night], &UTC, day(0, 12));
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].reason, Reason::Numbness);
+    assert_eq!(found[0].why, "wrist numbness or tingling that wakes you at night");
+    // Elsewhere tingling is still a doctor today.
+    assert_eq!(
+        reasons(&[with(report(1, day(0, 10), Area::Neck, 2), &[Symptom::Tingling])], day(0, 12)),
+        [(Area::Neck, Reason::WarningToday)]
+    );
+}
+
+#[test]
+fn p1_and_p2_also_hold_for_the_upper_body_as_a_whole() {
+    // shared/care.md §2.2: per area and on an "any upper-body area" basis for P1 and P2.
+    let mut mixed = series(Area::Neck, &[(0, 3), (4, 3)]);
+    mixed.extend(series(Area::Shoulders, &[(2, 3), (6, 3)]));
+    for (i, r) in mixed.iter_mut().enumerate() {
+        r.id = i as i64 + 1;
+    }
+    assert_eq!(reasons(&mixed, day(6, 12)), [], "four days in all");
+    let mut five = mixed.clone();
+    five.push(report(9, day(8, 10), Area::UpperBack, 3));
+    let found = assess(&CareRules::default(), &five, &UTC, day(8, 12));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!((found[0].area, found[0].reason), (Area::UpperBody, Reason::Recurrence));
+    assert_eq!(
+        found[0].why,
+        "upper-body discomfort (neck, upper back, shoulders) logged on 5 of the last 14 days"
+    );
+    let mut six = five.clone();
+    six.push(report(10, day(9, 10), Area::Neck, 3));
+    assert_eq!(reasons(&six, day(9, 12)), [(Area::UpperBody, Reason::Recurrence)]);
+    // A neck report takes part in it: `log` prints it.
+    let all = assess(&CareRules::default(), &six, &UTC, day(9, 12));
+    assert_eq!(for_report(&all, &six[5]).len(), 1);
+    assert!(for_report(&all, &report(11, day(9, 10), Area::Wrists, 3)).is_empty());
+    // Chest, wrists and eyes are not part of it.
+    let mut chest = mixed.clone();
+    chest.push(report(9, day(8, 10), Area::Chest, 3));
+    assert_eq!(reasons(&chest, day(8, 12)), []);
+    // P2 across areas: neck then shoulders, 28 days first to latest.
+    let mut long = series(Area::Neck, &[(0, 3), (10, 3)]);
+    long.push(report(3, day(20, 10), Area::Shoulders, 3));
+    long.push(report(4, day(27, 10), Area::Shoulders, 3));
+    assert_eq!(reasons(&long, day(27, 12)), []);
+    long.push(report(5, day(28, 10), Area::UpperBack, 3));
+    assert_eq!(reasons(&long, day(28, 12)), [(Area::UpperBody, Reason::Persistence)]);
+    // One area firing on its own says it; the upper body adds nothing then.
+    let neck = series(Area::Neck, &[(0, 3), (2, 3), (4, 3), (6, 3), (8, 3)]);
+    assert_eq!(reasons(&neck, day(8, 12)), [(Area::Neck, Reason::Recurrence)]);
+    // Easing across the upper body (first to latest) holds it back, as for one area.
+    let mut eased = series(Area::Neck, &[(0, 6), (4, 5)]);
+    eased.extend(series(Area::Shoulders, &[(2, 5), (6, 4)]));
+    eased.push(report(9, day(8, 10), Area::UpperBack, 4));
+    for (i, r) in eased.iter_mut().enumerate() {
+        r.id = i as i64 + 1;
+    }
+    assert_eq!(reasons(&eased, day(8, 12)), []);
+}
+
+/// `per_day` pops at 09:00, 09:10, … on each listed day.
+fn pops(days: &[i64], per_day: usize) -> Vec<(i64, DateTime<Utc>)> {
+    let mut out = Vec::new();
+    for d in days {
+        for i in 0..per_day {
+            out.push((out.len() as i64 + 1, day(*d, 9) + Duration::minutes(10 * i as i64)));
+        }
+    }
+    out
+}
+
+#[test]
+fn popping_more_than_three_times_a_day_on_five_of_fourteen_days_gets_one_note() {
+    // shared/care.md §4.2.4.
+    assert_eq!(popping(&pops(&[0, 2, 4, 6], 4), &UTC, day(6, 12)), None, "4 days");
+    let five = pops(&[0, 2, 4, 6, 8], 4);
+    let f = popping(&five, &UTC, day(8, 12)).expect("5 days");
+    assert_eq!((f.area, f.reason), (Area::UpperBack, Reason::Popping));
+    assert_eq!(f.why, "more than 3 pops a day on 5 of the last 14 days");
+    assert!(!f.reason.is_warning());
+    assert!(popping(&pops(&[0, 2, 4, 6, 8, 9], 4), &UTC, day(9, 12)).is_some(), "6 days");
+    // Three a day is not "more than 3".
+    assert_eq!(popping(&pops(&[0, 2, 4, 6, 8], 3), &UTC, day(8, 12)), None);
+    // Calendar days: on day 13 all five are within the last 14 dates, on day 14 the first is not.
+    assert!(popping(&five, &UTC, day(13, 23)).is_some());
+    assert_eq!(popping(&five, &UTC, day(14, 0)), None);
+    // Future pops (a clock set back) don't count.
+    assert_eq!(popping(&five, &UTC, day(7, 12)), None);
+
+    // At most once every 14 days, whatever else the upper back gets.
+    let rules = CareRules::default();
+    let mut state = CareState::default();
+    let found = [f];
+    assert_eq!(state.due(&rules, &found, day(8, 12)).len(), 1);
+    state.gave(&found[0], day(8, 12));
+    assert!(state.given.is_empty(), "the note does not count as the area's routine advice");
+    assert!(state.due(&rules, &found, day(21, 12)).is_empty(), "13 days later");
+    assert_eq!(state.next_change(&rules, day(9, 12)), Some(day(22, 12)));
+    assert_eq!(state.due(&rules, &found, day(22, 12)).len(), 1, "14 days later");
+    // The upper back's own advice is not held by the note.
+    let severe = assess(&rules, &series(Area::UpperBack, &[(9, 8)]), &UTC, day(9, 12));
+    assert_eq!(state.due(&rules, &severe, day(9, 12)).len(), 1);
+}
+
+#[test]
+fn findings_say_since_when_from_the_earliest_report_they_rest_on() {
+    let five = series(Area::Neck, &[(0, 3), (2, 3), (4, 3), (6, 3), (8, 3)]);
+    assert_eq!(assess(&CareRules::default(), &five, &UTC, day(8, 12))[0].since, day(0, 10));
+    let worse = series(Area::Neck, &[(3, 3), (5, 4), (7, 5)]);
+    assert_eq!(assess(&CareRules::default(), &worse, &UTC, day(7, 12))[0].since, day(3, 10));
+    let severe = series(Area::Neck, &[(1, 8)]);
+    assert_eq!(assess(&CareRules::default(), &severe, &UTC, day(1, 12))[0].since, day(1, 10));
+    let f = popping(&pops(&[0, 2, 4, 6, 8], 4), &UTC, day(8, 12)).unwrap();
+    assert_eq!(f.since, day(0, 9));
+}

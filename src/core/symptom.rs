@@ -37,6 +37,14 @@ pub enum Symptom {
     Bladder,
     /// Unexplained weight loss
     WeightLoss,
+    /// A sudden change in vision (blurred or double)
+    Vision,
+    /// It disturbs sleep
+    #[value(alias = "disturbs-sleep")]
+    Sleep,
+    /// It stopped normal activities
+    #[value(alias = "stopped-activities")]
+    Activities,
 }
 
 /// How soon a warning sign should be looked at.
@@ -50,7 +58,7 @@ pub enum Urgency {
 }
 
 impl Symptom {
-    pub const ALL: [Symptom; 10] = [
+    pub const ALL: [Symptom; 13] = [
         Symptom::Tingling,
         Symptom::Weakness,
         Symptom::Spreading,
@@ -61,6 +69,9 @@ impl Symptom {
         Symptom::Headache,
         Symptom::Bladder,
         Symptom::WeightLoss,
+        Symptom::Vision,
+        Symptom::Sleep,
+        Symptom::Activities,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -75,6 +86,9 @@ impl Symptom {
             Symptom::Headache => "headache",
             Symptom::Bladder => "bladder",
             Symptom::WeightLoss => "weight-loss",
+            Symptom::Vision => "vision",
+            Symptom::Sleep => "sleep",
+            Symptom::Activities => "activities",
         }
     }
 
@@ -91,18 +105,33 @@ impl Symptom {
             Symptom::Headache => "headache or dizziness",
             Symptom::Bladder => "bladder or bowel changes",
             Symptom::WeightLoss => "unexplained weight loss",
+            Symptom::Vision => "a sudden change in vision",
+            Symptom::Sleep => "disturbed sleep",
+            Symptom::Activities => "normal activities stopped",
         }
+    }
+
+    /// How the discomfort gets in the way, not a warning sign: "disturbs sleep", "stopped normal
+    /// activities" (F1).
+    pub fn is_function(self) -> bool {
+        matches!(self, Symptom::Sleep | Symptom::Activities)
     }
 
     /// Chest pain, new weakness, bladder or bowel changes and headache or dizziness with neck
     /// (or upper back) pain can come from the heart, the spinal cord or the arteries of the neck:
-    /// those do not wait. The rest, and a headache with eye strain, deserve a doctor's look the
-    /// same day.
-    pub fn urgency_in(self, area: Area) -> Urgency {
+    /// those do not wait, nor does a sudden change in vision with them. The rest, and a
+    /// headache or a change in vision with eye strain, deserve a look the same day. Not warning
+    /// signs: how the discomfort gets in the way (sleep, activities), and numbness or tingling in
+    /// the wrists, which has its own rule (see `care`).
+    pub fn urgency_in(self, area: Area) -> Option<Urgency> {
         match self {
-            Symptom::Chest | Symptom::Weakness | Symptom::Bladder => Urgency::Now,
-            Symptom::Headache if matches!(area, Area::Neck | Area::UpperBack) => Urgency::Now,
-            _ => Urgency::Today,
+            Symptom::Sleep | Symptom::Activities => None,
+            Symptom::Tingling if area == Area::Wrists => None,
+            Symptom::Chest | Symptom::Weakness | Symptom::Bladder => Some(Urgency::Now),
+            Symptom::Headache | Symptom::Vision if matches!(area, Area::Neck | Area::UpperBack) => {
+                Some(Urgency::Now)
+            }
+            _ => Some(Urgency::Today),
         }
     }
 }
@@ -155,12 +184,12 @@ mod tests {
             [Symptom::Chest, Symptom::WeightLoss]
         );
         assert_eq!(split("tingling,from-the-future"), [Symptom::Tingling]);
-        assert_eq!(Symptom::Bladder.urgency_in(Area::LowerBack), Urgency::Now);
-        assert_eq!(Symptom::Tingling.urgency_in(Area::Neck), Urgency::Today);
-        assert_eq!(Symptom::Headache.urgency_in(Area::Neck), Urgency::Now);
+        assert_eq!(Symptom::Bladder.urgency_in(Area::LowerBack), Some(Urgency::Now));
+        assert_eq!(Symptom::Tingling.urgency_in(Area::Neck), Some(Urgency::Today));
+        assert_eq!(Symptom::Headache.urgency_in(Area::Neck), Some(Urgency::Now));
         assert_eq!(
             Symptom::Headache.urgency_in(Area::Eyes),
-            Urgency::Today,
+            Some(Urgency::Today),
             "eye strain is not an emergency"
         );
         assert_eq!(

@@ -26,7 +26,7 @@ use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{mpsc, oneshot};
 use tracing::{error, info, warn};
-use writer::{ReportJob, Writer};
+use writer::{PopJob, ReportJob, Writer};
 
 pub struct Daemon {
     which: ConfigPath,
@@ -118,7 +118,8 @@ impl Daemon {
         let reports = store.logged_since(now - care::LOOKBACK)?;
         let rows = store.last_rows()?;
         let store_path = store.path().to_owned();
-        let engine = Engine::new(engine_settings(&settings), state, reports, rows);
+        let pops = store.pops_since(now - care::LOOKBACK)?;
+        let engine = Engine::new(engine_settings(&settings), state, reports, rows).with_pops(pops);
         let (feedback_tx, feedback) = mpsc::unbounded_channel();
         let writer = Writer::start(store, feedback_tx).context("can't start the store thread")?;
 
@@ -244,6 +245,15 @@ impl Daemon {
                     severity: r.severity,
                     symptoms: r.symptoms,
                     note: None,
+                    source: "notification".to_owned(),
+                    now: clock::now(),
+                });
+                None
+            }
+            Effect::StorePop { at } => {
+                self.writer.pop(PopJob {
+                    from: ReportFrom::Notification,
+                    at,
                     source: "notification".to_owned(),
                     now: clock::now(),
                 });
@@ -389,6 +399,20 @@ impl Daemon {
                             source,
                             now,
                         });
+                        return;
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+            Request::LogPop { source, at } => {
+                let at = if at == 0 { Ok(now) } else { log::check_at(DateTime::from_timestamp(at, 0), now) };
+                match check_source(&source).and(at) {
+                    Ok(at) => {
+                        let shown_in = if source == "cli" { ShownIn::Terminal } else { ShownIn::Dbus };
+                        self.next_call += 1;
+                        let call = self.next_call;
+                        self.waiting_logs.insert(call, reply);
+                        self.writer.pop(PopJob { from: ReportFrom::Call(call, shown_in), at, source, now });
                         return;
                     }
                     Err(e) => Err(e),

@@ -23,9 +23,18 @@ pub struct ReportJob {
     pub now: DateTime<Utc>,
 }
 
+/// A pop to store, from the reminder's button or a `LogPop` call.
+pub struct PopJob {
+    pub from: ReportFrom,
+    pub at: DateTime<Utc>,
+    pub source: String,
+    pub now: DateTime<Utc>,
+}
+
 enum Job {
     Record(Record),
     Report(ReportJob),
+    Pop(PopJob),
     /// Answered once everything before it is written.
     Flush(tokio::sync::oneshot::Sender<()>),
 }
@@ -53,6 +62,10 @@ impl Writer {
 
     pub fn report(&self, job: ReportJob) {
         let _ = self.jobs.send(Job::Report(job));
+    }
+
+    pub fn pop(&self, job: PopJob) {
+        let _ = self.jobs.send(Job::Pop(job));
     }
 
     /// Waits until everything sent so far is written.
@@ -103,6 +116,13 @@ fn run(store: &Store, job: Job, inputs: &UnboundedSender<Input>) {
                         symptoms: j.symptoms,
                     },
                 },
+                Err(e) => Input::ReportFailed { from: j.from, error: format!("{e:#}") },
+            };
+            let _ = inputs.send(input);
+        }
+        Job::Pop(j) => {
+            let input = match store.log_pop(j.at, j.now, &j.source) {
+                Ok(id) => Input::PopStored { from: j.from, id, at: j.at },
                 Err(e) => Input::ReportFailed { from: j.from, error: format!("{e:#}") },
             };
             let _ = inputs.send(input);

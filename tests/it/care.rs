@@ -293,3 +293,87 @@ fn severe_chest_discomfort_is_urgent_and_all_chest_advice_says_when_to_get_help(
     let plan = stdout(&home.run(&["plan", "--json"]));
     assert!(!plan.contains("\"entry\":\"doorway-chest"), "no stretch for the chest while paused: {plan}");
 }
+
+#[test]
+fn the_rest_of_the_briefs_rules_through_postured_log() {
+    // Issue 10, item 5: F1, RC1, wrists, eyes and the upper body as a whole, from the terminal.
+    let home = Home::new();
+    let log = |args: &[&str]| {
+        let mut all = vec!["log"];
+        all.extend_from_slice(args);
+        let out = home.run(&all);
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let sleep = log(&["--area", "lower-back", "--severity", "4", "--symptom", "disturbs-sleep"]);
+    assert!(sleep.contains("Worth booking a visit"), "{sleep}");
+    assert!(sleep.contains("Lower back discomfort that disturbs sleep."), "{sleep}");
+    let stopped = log(&["--area", "shoulders", "--severity", "4", "--symptom", "activities"]);
+    assert!(stopped.contains("Shoulder discomfort that stopped normal activities."), "{stopped}");
+    let night = log(&["--area", "wrists", "--severity", "3", "--symptom", "numbness", "--symptom", "night"]);
+    assert!(night.contains("Wrist numbness or tingling that wakes you at night."), "{night}");
+    assert!(!night.contains("contact a doctor today"), "{night}");
+    let vision = log(&["--area", "eyes", "--severity", "3", "--symptom", "vision"]);
+    assert!(vision.contains("Please see an optometrist or doctor today"), "{vision}");
+    // RC1: two earlier episodes (200 and 100 days ago) and this one.
+    log(&["--area", "neck", "--severity", "3", "--at", &days_ago(200)]);
+    let second = log(&["--area", "neck", "--severity", "3", "--at", &days_ago(100)]);
+    assert!(!second.contains("prevention plan"), "{second}");
+    let third = log(&["--area", "neck", "--severity", "3"]);
+    assert!(third.contains("Worth a plan to keep it away"), "{third}");
+    assert!(
+        third.contains("Neck discomfort came back: 3 separate episodes in the last 12 months."),
+        "{third}"
+    );
+    let report = home.run(&["report", "--format", "json", "--days", "365"]);
+    let json: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
+    let reasons: Vec<&str> =
+        json["advice"].as_array().unwrap().iter().map(|a| a["reason"].as_str().unwrap()).collect();
+    assert_eq!(reasons, ["function", "function", "numbness", "warning_today", "episodes"]);
+}
+
+#[test]
+fn pops_through_the_daemon_bring_the_popping_note_once_on_screen_and_in_the_terminal() {
+    // Issue 10: `LogPop` over D-Bus and `postured log --popped` with the daemon running; four
+    // earlier days of more than 3 pops, and a fifth today.
+    let (desktop, home, _daemon) = setup(&config(""));
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let answers: Vec<(i64, usize)> = rt.block_on(async {
+        let conn = zbus::connection::Builder::address(desktop.bus_address()).build().await.unwrap();
+        let proxy = postured::adapters::control::ClientProxy::new(&conn).await.unwrap();
+        let mut answers = Vec::new();
+        for d in 1..=4 {
+            for _ in 0..4 {
+                let (id, advice) =
+                    proxy.log_pop("mybar", (Utc::now() - Days::days(d)).timestamp()).await.unwrap();
+                answers.push((id, advice.len()));
+            }
+        }
+        let err = proxy.log_pop("notification", 0).await.expect_err("postured's own source");
+        assert!(err.to_string().contains("name your program"), "{err}");
+        let err = proxy.log_pop("mybar", (Utc::now() + Days::days(2)).timestamp()).await.expect_err("future");
+        assert!(err.to_string().contains("--at is in the future"), "{err}");
+        for _ in 0..3 {
+            answers.push((proxy.log_pop("mybar", 0).await.unwrap().0, 0));
+        }
+        answers
+    });
+    assert_eq!(answers.len(), 19);
+    assert!(answers.iter().all(|(_, advice)| *advice == 0), "{answers:?}");
+    let said = log(&desktop, &home, &["--popped"]);
+    assert!(said.contains("About the urge to pop your back"), "{said}");
+    assert!(said.contains("more than 3 pops a day on 5 of the last 14 days"), "{said}");
+    let shown = wait_until("the note on screen", || care_notes(&desktop).pop());
+    assert_eq!(shown.summary, "About the urge to pop your back");
+    let said = log(&desktop, &home, &["--popped"]);
+    assert!(!said.contains("About the urge"), "at most once every 14 days: {said}");
+    let sources: Vec<String> = {
+        let db = db(&home);
+        let mut stmt = db.prepare("SELECT DISTINCT source FROM pops ORDER BY source").unwrap();
+        stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+    };
+    assert_eq!(sources, ["cli", "mybar"]);
+    wait_until("both places stored", || {
+        (shown_in(&home) == [("popping".to_owned(), "terminal,notification".to_owned())]).then_some(())
+    });
+}

@@ -132,12 +132,13 @@ fn csv_report_quotes_notes_and_defuses_formulas() {
     three_reports(&home);
     let csv = ok(&home, &["report", "--format", "csv"]);
     let lines: Vec<&str> = csv.lines().collect();
-    assert_eq!(lines[0], "time,area,severity,symptoms,note,source");
-    assert_eq!(lines.len(), 4, "{csv}");
+    assert_eq!(lines[0], "time,area,severity,symptoms,note,source,pops,rule");
+    assert_eq!(lines.len(), 5, "{csv}");
     assert!(lines[1].starts_with(&format!("{}T10:00:00+0", day(3))), "{csv}");
-    assert!(lines[1].ends_with(",neck,2,,\"after a call, \"\"long\"\" one\",cli"), "{csv}");
-    assert!(lines[2].ends_with(",wrists,5,tingling,,cli"), "{csv}");
-    assert!(lines[3].ends_with(",neck,8,,'=SUM(A1),cli"), "{csv}");
+    assert!(lines[1].ends_with(",neck,2,,\"after a call, \"\"long\"\" one\",cli,,"), "{csv}");
+    assert!(lines[2].ends_with(",wrists,5,tingling,,cli,,"), "{csv}");
+    assert!(lines[3].ends_with(",neck,8,,'=SUM(A1),cli,,"), "{csv}");
+    assert!(lines[4].ends_with(",neck,,,neck discomfort logged at 8/10,rule,,severe"), "{csv}");
 }
 
 #[test]
@@ -171,7 +172,7 @@ fn json_report_has_the_documented_fields() {
     let doc: Value =
         serde_json::from_str(&ok(&home, &["report", "--format", "json", "--days", "4"])).unwrap();
     let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
-    assert_eq!(keys(&doc), ["adherence", "advice", "areas", "period", "reports"]);
+    assert_eq!(keys(&doc), ["adherence", "advice", "areas", "findings", "period", "pops", "reports"]);
     assert_eq!(doc["period"]["from"], day(3).to_string());
     assert_eq!(doc["period"]["to"], day(0).to_string());
     assert_eq!(doc["period"]["days"], 4);
@@ -234,7 +235,8 @@ fn export_has_every_report_reminder_and_advice_with_notes_and_answers() {
     let doc: Value = serde_json::from_str(&ok(&home, &["export"])).unwrap();
     assert_eq!(doc["format"], "postured-export");
     assert_eq!(doc["format_version"], 1);
-    assert_eq!(doc["schema_version"], 6);
+    assert_eq!(doc["schema_version"], 7);
+    assert_eq!(doc["pops"], serde_json::json!([]));
     assert_eq!(doc["natural_breaks"], serde_json::json!([]));
     assert!(doc["exported_at"].as_str().unwrap().starts_with(&day(0).to_string()));
     let reports = doc["reports"].as_array().unwrap();
@@ -283,14 +285,15 @@ fn forget_asks_refuses_without_a_terminal_and_with_yes_deletes_only_older_rows()
         format!("Deleted 1 report, 0 reminders, 0 care notes and 0 breaks from before {before} 00:00.\n")
     );
     assert_eq!(count("discomfort"), 2);
-    // The daemon's advice from yesterday, and what `log` printed today.
-    assert_eq!((count("reminders"), count("care_advice")), (6, 3));
+    // The daemon's advice from yesterday, and what `log` printed today (for the 8/10; tingling
+    // in the wrists alone is not a same-day warning sign).
+    assert_eq!((count("reminders"), count("care_advice")), (6, 2));
 
     let out = home.run(&["forget", "--before", &day(0).to_string(), "--yes"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(
         (count("discomfort"), count("reminders"), count("care_advice")),
-        (0, 0, 2),
+        (0, 0, 1),
         "today's advice stays"
     );
     let out = home.run(&["forget", "--before", &day(0).to_string()]);
@@ -305,7 +308,11 @@ fn a_broken_config_still_allows_a_report_and_bad_days_are_refused() {
     let out = home.run(&["report"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
-        stderr(&out).starts_with("postured: the config has an error, using the system time zone for now:\n")
+        stderr(&out).starts_with(
+            "postured: the config has an error, using the system time zone and default care rules for now:\n"
+        ),
+        "{}",
+        stderr(&out)
     );
     assert!(stdout(&out).contains("  neck  "));
     for days in ["0", "3661"] {
@@ -354,4 +361,94 @@ fn forget_while_another_program_reads_says_the_text_is_still_there_and_the_next_
     assert_eq!(holding_the_secret(), Vec::<String>::new());
     let pending: i64 = reader.query_row("SELECT count(*) FROM wipe_pending", [], |r| r.get(0)).unwrap();
     assert_eq!(pending, 0, "done, so not again");
+}
+
+#[test]
+fn pops_are_counted_per_day_in_every_format_and_in_export_and_forget() {
+    // Issue 10: the popping habit, `postured log --popped [--at TIME]`.
+    let home = Home::new();
+    for _ in 0..4 {
+        let said = ok(&home, &["log", "--popped", "--at", &at(2)]);
+        assert!(said.starts_with("Logged a pop of the upper back at "), "{said}");
+    }
+    let said = ok(&home, &["log", "--popped"]);
+    assert!(said.starts_with("Logged a pop of the upper back (pop 5)."), "{said}");
+    let out = home.run(&["log", "--popped", "--area", "neck"]);
+    assert_eq!(out.status.code(), Some(2), "--popped is a log of its own");
+
+    let json: Value = serde_json::from_str(&ok(&home, &["report", "--format", "json"])).unwrap();
+    let pops: Vec<(String, u64)> = json["pops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["date"].as_str().unwrap().to_owned(), p["count"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(pops, [(day(2).to_string(), 4), (day(0).to_string(), 1)]);
+    let text = ok(&home, &["report"]);
+    assert!(text.contains("Pops of the upper back (self-reported)"), "{text}");
+    assert!(text.contains(&format!("{}  4", day(2).format("%a %Y-%m-%d"))), "{text}");
+    let md = ok(&home, &["report", "--format", "markdown"]);
+    assert!(md.contains("## Pops of the upper back"), "{md}");
+    assert!(md.contains(&format!("| {} | 4 |", day(2).format("%a %-d %b %Y"))), "{md}");
+    let html = ok(&home, &["report", "--format", "html"]);
+    assert!(html.contains(&format!("<td>{}</td><td>4</td>", day(2).format("%a %-d %b %Y"))), "{html}");
+    let csv = ok(&home, &["report", "--format", "csv"]);
+    assert!(csv.contains(&format!("\n{},upper-back,,,,,4,\n", day(2))), "{csv}");
+    // Only with the upper back.
+    let neck: Value =
+        serde_json::from_str(&ok(&home, &["report", "--format", "json", "--area", "neck"])).unwrap();
+    assert_eq!(neck["pops"], serde_json::json!([]));
+
+    let export: Value = serde_json::from_str(&ok(&home, &["export"])).unwrap();
+    assert_eq!(export["pops"].as_array().unwrap().len(), 5);
+    assert_eq!(export["pops"][0]["source"], "cli");
+    let out = home.run(&["forget", "--before", &day(1).to_string(), "--yes"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("4 pops"), "{}", stdout(&out));
+    let export: Value = serde_json::from_str(&ok(&home, &["export"])).unwrap();
+    assert_eq!(export["pops"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn what_the_rules_say_now_in_every_format() {
+    // Issue 10: every open finding per area with its rule, in plain words.
+    let home = Home::new();
+    three_reports(&home);
+    let json: Value = serde_json::from_str(&ok(&home, &["report", "--format", "json"])).unwrap();
+    let findings = json["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0]["area"], "neck");
+    assert_eq!(findings[0]["reason"], "severe");
+    assert_eq!(findings[0]["why"], "neck discomfort logged at 8/10");
+    assert!(
+        findings[0]["since"].as_str().unwrap().starts_with(&format!("{}T10:00:00+0", day(1))),
+        "{findings:?}"
+    );
+    let keys: Vec<&String> = findings[0].as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["area", "reason", "since", "why"]);
+    let text = ok(&home, &["report"]);
+    assert!(
+        text.contains(
+            "What the rules say now\n  neck: a severe report. Neck discomfort logged at 8/10 (since "
+        ),
+        "{text}"
+    );
+    let md = ok(&home, &["report", "--format", "markdown"]);
+    assert!(md.contains("## What the rules say now"), "{md}");
+    assert!(md.contains("| Neck | A severe report | Neck discomfort logged at 8/10 |"), "{md}");
+    let html = ok(&home, &["report", "--format", "html"]);
+    assert!(html.contains("<h2>What the rules say now</h2>"), "{html}");
+    assert!(
+        html.contains("<td>Neck</td><td>A severe report</td><td>Neck discomfort logged at 8/10</td>"),
+        "{html}"
+    );
+    let csv = ok(&home, &["report", "--format", "csv"]);
+    let rule = csv.lines().find(|l| l.ends_with(",rule,,severe")).unwrap_or_else(|| panic!("{csv}"));
+    assert!(rule.contains(",neck,,,neck discomfort logged at 8/10,rule,,severe"), "{rule}");
+    // Another area only: not its findings.
+    let wrists: Value =
+        serde_json::from_str(&ok(&home, &["report", "--format", "json", "--area", "wrists"])).unwrap();
+    assert_eq!(wrists["findings"], serde_json::json!([]));
+    let text = ok(&home, &["report", "--area", "wrists"]);
+    assert!(text.contains("What the rules say now\n  No rule points to seeing anyone now."), "{text}");
 }

@@ -107,6 +107,8 @@ fn waking_after_missed_deadlines_gives_exactly_one_reminder() {
         "one catch-up, not a pile: {:?}\n{status}",
         desktop.notifications()
     );
+    // The store's thread writes the row after the notification appears.
+    wait_until("the reminder's row", || (reminders_stored(&home) >= 1).then_some(()));
     assert_eq!(reminders_stored(&home), 1);
     assert!(natural_breaks(&home).is_empty());
     assert!(daemon.log().contains("woke up; planning again"), "{}", daemon.log());

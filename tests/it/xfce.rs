@@ -732,7 +732,12 @@ fn the_whole_log_discomfort_conversation_on_xfce() {
             "Moderate (5/10)",
             "Also: any of these with the neck discomfort?",
         ),
-        ("Also: any of these with the neck discomfort?", "None of these", "Logged"),
+        (
+            "Also: any of these with the neck discomfort?",
+            "None of these",
+            "Does the neck discomfort get in the way?",
+        ),
+        ("Does the neck discomfort get in the way?", "Neither", "Logged"),
     ];
     let mut clicked_ids = Vec::new();
     for (on, button, next) in steps {
@@ -752,6 +757,9 @@ fn the_whole_log_discomfort_conversation_on_xfce() {
             "Also: any of these with the neck discomfort?" => {
                 assert_eq!(shown.labels(), ["Numbness or tingling", "Weakness", "None of these"])
             }
+            "Does the neck discomfort get in the way?" => {
+                assert_eq!(shown.labels(), ["Disturbs my sleep", "Stopped my usual activities", "Neither"])
+            }
             _ => {
                 assert!(shown.buttons.is_empty(), "{shown:#?}");
                 assert!(shown.body.starts_with("Neck discomfort, 5/10."), "{shown:#?}");
@@ -764,7 +772,7 @@ fn the_whole_log_discomfort_conversation_on_xfce() {
     // Every click was a button press on the server's own popup.
     let actions: Vec<Signal> =
         xfce.signals().into_iter().filter(|s| matches!(s, Signal::Action { .. })).collect();
-    let keys = ["log", "area:neck", "severity:5", "symptom:none"];
+    let keys = ["log", "area:neck", "severity:5", "symptom:none", "function:none"];
     let want: Vec<Signal> = clicked_ids
         .iter()
         .zip(keys)

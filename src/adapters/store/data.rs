@@ -38,12 +38,12 @@ impl Store {
 
     /// How many reports, reminders and pieces of care advice are from before `before`.
     pub fn count_before(&self, before: DateTime<Utc>) -> anyhow::Result<Counts> {
-        let mut n = [0usize; 4];
+        let mut n = [0usize; 5];
         for (i, (name, time)) in USER_TABLES.iter().enumerate() {
             let sql = format!("SELECT count(*) FROM {name} WHERE {time} < ?1");
             n[i] = self.conn.query_row(&sql, params![ts(before)], |r| r.get::<_, i64>(0))? as usize;
         }
-        Ok(Counts { reports: n[0], reminders: n[1], advice: n[2], breaks: n[3] })
+        Ok(Counts { reports: n[0], reminders: n[1], advice: n[2], breaks: n[3], pops: n[4] })
     }
 
     /// Deletes the reports, reminders, care advice and breaks from before `before` in one
@@ -54,12 +54,12 @@ impl Store {
         // Freed space is zeroed as it is freed, before VACUUM even runs.
         self.conn.pragma_update(None, "secure_delete", "ON")?;
         let tx = self.conn.transaction()?;
-        let mut n = [0usize; 4];
+        let mut n = [0usize; 5];
         for (i, (name, time)) in USER_TABLES.iter().enumerate() {
             n[i] = tx.execute(&format!("DELETE FROM {name} WHERE {time} < ?1"), params![ts(before)])?;
         }
         tx.commit()?;
-        let counts = Counts { reports: n[0], reminders: n[1], advice: n[2], breaks: n[3] };
+        let counts = Counts { reports: n[0], reminders: n[1], advice: n[2], breaks: n[3], pops: n[4] };
         let wiped = wipe::wipe(&self.conn, wipe::FORGET_PATIENCE)?;
         if !wiped {
             self.mark_wipe_pending()?;
@@ -69,8 +69,13 @@ impl Store {
 }
 
 /// The tables that hold the user's own data, each with the column that says when.
-const USER_TABLES: [(&str, &str); 4] =
-    [("discomfort", "at"), ("reminders", "shown_at"), ("care_advice", "at"), ("natural_breaks", "back_at")];
+const USER_TABLES: [(&str, &str); 5] = [
+    ("discomfort", "at"),
+    ("reminders", "shown_at"),
+    ("care_advice", "at"),
+    ("natural_breaks", "back_at"),
+    ("pops", "at"),
+];
 
 /// What `forget` did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,11 +93,13 @@ pub struct Counts {
     pub advice: usize,
     /// Natural breaks: time away from the screen.
     pub breaks: usize,
+    /// Self-reported pops of the upper back.
+    pub pops: usize,
 }
 
 impl Counts {
     pub fn total(&self) -> usize {
-        self.reports + self.reminders + self.advice + self.breaks
+        self.reports + self.reminders + self.advice + self.breaks + self.pops
     }
 }
 
@@ -119,15 +126,19 @@ mod tests {
             };
             store.log_discomfort(&r, day(d)).unwrap();
             store.record_shown(i64::from(d), day(d), Kind::Posture, None, "T", "B").unwrap();
+            store.log_pop(day(d), day(d), "cli").unwrap();
         }
         let cut = day(3);
         assert_eq!(
             store.count_before(cut).unwrap(),
-            Counts { reports: 2, reminders: 2, advice: 0, breaks: 0 }
+            Counts { reports: 2, reminders: 2, advice: 0, breaks: 0, pops: 2 }
         );
         assert_eq!(
             store.forget_before(cut).unwrap(),
-            Forgotten { counts: Counts { reports: 2, reminders: 2, advice: 0, breaks: 0 }, wiped: true }
+            Forgotten {
+                counts: Counts { reports: 2, reminders: 2, advice: 0, breaks: 0, pops: 2 },
+                wiped: true
+            }
         );
         assert_eq!(store.count_before(cut).unwrap().total(), 0);
         let left = store.export_table("discomfort").unwrap();
@@ -136,6 +147,10 @@ mod tests {
         assert_eq!(left[0]["note"], "a, \"b\"");
         assert_eq!(left[0]["symptoms"], "night");
         assert_eq!(store.export_table("reminders").unwrap().len(), 1);
+        let pops = store.export_table("pops").unwrap();
+        assert_eq!(pops.len(), 1);
+        assert_eq!(pops[0]["source"], "cli");
+        assert_eq!(store.pops_since(day(1)).unwrap(), [(3, day(5))]);
         assert!(store.export_table("planner_state").is_err(), "only the user's tables");
     }
 

@@ -82,6 +82,23 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Stores a self-reported pop of the upper back, committed before returning.
+    pub fn log_pop(&self, at: DateTime<Utc>, now: DateTime<Utc>, source: &str) -> anyhow::Result<i64> {
+        self.conn.execute(
+            "INSERT INTO pops (at, logged_at, source) VALUES (?1, ?2, ?3)",
+            params![ts(at), ts(now), source],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Pops (id, when) from `since` on, oldest first.
+    pub fn pops_since(&self, since: DateTime<Utc>) -> anyhow::Result<Vec<(i64, DateTime<Utc>)>> {
+        let mut stmt = self.conn.prepare("SELECT id, at FROM pops WHERE at >= ?1 ORDER BY at, id")?;
+        let rows =
+            stmt.query_map(params![ts(since)], |r| Ok((r.get(0)?, parse_ts(&r.get::<_, String>(1)?)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Reports as the care rules see them, as far back as the rules look.
     pub fn logged_since(&self, since: DateTime<Utc>) -> anyhow::Result<Vec<Logged>> {
         Ok(self.reports_since(since)?.iter().map(Report::logged).collect())

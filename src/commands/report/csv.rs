@@ -1,10 +1,12 @@
-//! The CSV format of `postured report`: one row per discomfort report, quoted as RFC 4180 asks (with
+//! The CSV format of `postured report`: one row per discomfort report, then one per day with
+//! self-reported pops of the upper back (its date as `time`, the count in `pops`), then one per
+//! open finding of the care rules (`source` `rule`, `rule` its reason, `note` why, `time` since), quoted as RFC 4180 asks (with
 //! Unix line ends), and text that a spreadsheet would run as a formula defused.
 
 use super::Data;
 use crate::core::symptom;
 
-pub const HEADER: &str = "time,area,severity,symptoms,note,source";
+pub const HEADER: &str = "time,area,severity,symptoms,note,source,pops,rule";
 
 /// One field: a leading `=`, `+`, `-`, `@` (or tab / carriage return) gets a `'` in front so a
 /// spreadsheet shows it as text instead of running it; a field with a comma, quote or line
@@ -31,10 +33,19 @@ pub fn render(d: &Data) -> String {
             symptom::join(&r.symptoms),
             r.note.clone().unwrap_or_default(),
             r.source.clone(),
+            String::new(),
+            String::new(),
         ];
         let cells: Vec<String> = row.iter().map(|c| field(c)).collect();
         o.push_str(&cells.join(","));
         o.push('\n');
+    }
+    for (day, n) in &d.pops {
+        o.push_str(&format!("{},upper-back,,,,,{n},\n", day.format("%Y-%m-%d")));
+    }
+    for f in &d.findings {
+        let cells = [d.zone.rfc3339(f.since), f.area.as_str().to_owned(), field(&f.why)];
+        o.push_str(&format!("{},{},,,{},rule,,{}\n", cells[0], cells[1], cells[2], f.reason.as_str()));
     }
     o
 }

@@ -1,7 +1,7 @@
 //! The HTML format of `postured report`: one self-contained page (inline CSS and SVG, no
 //! scripts, nothing fetched) with a chart of each area's worst daily severity and the tables.
 
-use super::{Data, NOT_ADVICE, adherence_words, period_words, tables};
+use super::{Data, FINDINGS_NOTE, NO_FINDINGS, NOT_ADVICE, POPS_NOTE, adherence_words, period_words, tables};
 use crate::core::Area;
 use std::fmt::Write;
 
@@ -43,6 +43,29 @@ const RIGHT: f64 = 16.0;
 const TOP: f64 = 16.0;
 const BOTTOM: f64 = 40.0;
 
+/// Room a date label ("2026-12-31", 11 px sans-serif) takes, with a margin.
+const LABEL_W: f64 = 70.0;
+
+/// Which of `n` days get a date under the x axis: (day, x, text-anchor). About six, always the
+/// first and the last; the last ends at the plot's right edge (a centred one would be cut off by
+/// the page's edge), and a label too close to it is left out so none overlap.
+pub fn x_labels(n: usize) -> Vec<(usize, f64, &'static str)> {
+    let pw = W - LEFT - RIGHT;
+    if n <= 1 {
+        return vec![(0, LEFT + pw / 2.0, "middle")];
+    }
+    let x = |i: usize| LEFT + pw * i as f64 / (n - 1) as f64;
+    let step = (n - 1).div_ceil(5).max(1);
+    let last = n - 1;
+    let mut out: Vec<(usize, f64, &'static str)> = (0..last)
+        .step_by(step)
+        .filter(|&i| x(last) - x(i) >= LABEL_W * 1.5)
+        .map(|i| (i, x(i), "middle"))
+        .collect();
+    out.push((last, x(last), "end"));
+    out
+}
+
 /// Severity over time: per area a line through the worst severity of each day with reports.
 pub fn chart(d: &Data) -> String {
     let n = d.areas.first().map_or(d.days as usize, |a| a.daily.len()).max(1);
@@ -67,13 +90,11 @@ pub fn chart(d: &Data) -> String {
         );
     }
     let dates: Vec<_> = d.dates().collect();
-    let step = ((n - 1) / 5).max(1);
-    for i in (0..n).step_by(step).chain(std::iter::once(n - 1)).collect::<std::collections::BTreeSet<_>>() {
+    for (i, at, anchor) in x_labels(n) {
         if let Some(date) = dates.get(i) {
             let _ = write!(
                 o,
-                "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"middle\">{}</text>",
-                x(i),
+                "<text x=\"{at:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"{anchor}\">{}</text>",
                 H - BOTTOM + 18.0,
                 date.format("%Y-%m-%d")
             );
@@ -177,12 +198,24 @@ pub fn render(d: &Data) -> String {
         o.push_str("<h2>Notes</h2>\n");
         table(&mut o, &tables::NOTES, &notes);
     }
+    o.push_str("<h2>What the rules say now</h2>\n");
+    if d.findings.is_empty() {
+        let _ = writeln!(o, "<p>{}</p>", escape(NO_FINDINGS));
+    } else {
+        table(&mut o, &tables::FINDINGS, &tables::findings(d));
+        let _ = writeln!(o, "<p>{}</p>", escape(FINDINGS_NOTE));
+    }
     o.push_str("<h2>Advice to see someone</h2>\n");
     let advice = tables::advice(d);
     if advice.is_empty() {
         o.push_str("<p>postured did not suggest seeing anyone in this period.</p>\n");
     } else {
         table(&mut o, &tables::ADVICE, &advice);
+    }
+    if !d.pops.is_empty() {
+        o.push_str("<h2>Pops of the upper back</h2>\n");
+        table(&mut o, &tables::POPS, &tables::pops(d));
+        let _ = writeln!(o, "<p>{}</p>", escape(POPS_NOTE));
     }
     let _ = writeln!(
         o,
@@ -195,6 +228,31 @@ pub fn render(d: &Data) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn date_labels_fit_the_chart_and_do_not_overlap_at_any_period() {
+        // Issue 10: the last label was cut off ("2026-12-") at some periods.
+        for n in 1..=3660 {
+            let labels = x_labels(n);
+            assert_eq!(labels.first().unwrap().0, 0, "{n}");
+            assert_eq!(labels.last().unwrap().0, n - 1, "{n}");
+            let spans: Vec<(f64, f64)> = labels
+                .iter()
+                .map(|&(_, x, anchor)| match anchor {
+                    "end" => (x - LABEL_W, x),
+                    "start" => (x, x + LABEL_W),
+                    _ => (x - LABEL_W / 2.0, x + LABEL_W / 2.0),
+                })
+                .collect();
+            for (from, to) in &spans {
+                assert!(*from >= 0.0 && *to <= W, "{n} days: a label from {from} to {to} leaves the chart");
+            }
+            for pair in spans.windows(2) {
+                assert!(pair[0].1 <= pair[1].0, "{n} days: labels overlap: {pair:?}");
+            }
+            assert!(labels.len() >= n.min(2) && labels.len() <= 7, "{n}: {labels:?}");
+        }
+    }
 
     #[test]
     fn every_special_character_is_escaped() {

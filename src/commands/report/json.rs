@@ -10,6 +10,22 @@ struct Document<'a> {
     adherence: AdherenceOut<'a>,
     advice: Vec<AdviceOut<'a>>,
     reports: Vec<ReportOut<'a>>,
+    pops: Vec<PopsOut>,
+    findings: Vec<FindingOut>,
+}
+
+#[derive(Serialize)]
+struct FindingOut {
+    area: &'static str,
+    reason: &'static str,
+    why: String,
+    since: String,
+}
+
+#[derive(Serialize)]
+struct PopsOut {
+    date: String,
+    count: usize,
 }
 
 #[derive(Serialize)]
@@ -120,6 +136,17 @@ pub fn render(d: &Data) -> anyhow::Result<String> {
                 symptoms: r.symptoms.iter().map(|s| s.as_str()).collect(),
                 note: r.note.as_deref(),
                 source: &r.source,
+            })
+            .collect(),
+        pops: d.pops.iter().map(|(day, n)| PopsOut { date: date(*day), count: *n }).collect(),
+        findings: d
+            .findings
+            .iter()
+            .map(|f| FindingOut {
+                area: f.area.as_str(),
+                reason: f.reason.as_str(),
+                why: f.why.clone(),
+                since: d.zone.rfc3339(f.since),
             })
             .collect(),
     };

@@ -1,7 +1,7 @@
 //! The Markdown format of `postured report`: a one-page summary, in plain words, to bring to a
 //! physical therapist or doctor.
 
-use super::{Data, NOT_ADVICE, adherence_words, period_words, tables};
+use super::{Data, FINDINGS_NOTE, NO_FINDINGS, NOT_ADVICE, POPS_NOTE, adherence_words, period_words, tables};
 use std::fmt::Write;
 
 /// User text for Markdown: characters with a meaning in Markdown (or HTML inside it) are
@@ -59,6 +59,14 @@ pub fn render(d: &Data) -> String {
         o.push('\n');
     }
 
+    let _ = writeln!(o, "## What the rules say now\n");
+    if d.findings.is_empty() {
+        let _ = writeln!(o, "{NO_FINDINGS}\n");
+    } else {
+        table(&mut o, &tables::FINDINGS, &tables::findings(d));
+        let _ = writeln!(o, "\n{FINDINGS_NOTE}\n");
+    }
+
     let _ = writeln!(o, "## Advice to see someone\n");
     let advice = tables::advice(d);
     if advice.is_empty() {
@@ -66,6 +74,12 @@ pub fn render(d: &Data) -> String {
     } else {
         table(&mut o, &tables::ADVICE, &advice);
         o.push('\n');
+    }
+
+    if !d.pops.is_empty() {
+        let _ = writeln!(o, "## Pops of the upper back\n");
+        table(&mut o, &tables::POPS, &tables::pops(d));
+        let _ = writeln!(o, "\n{POPS_NOTE}\n");
     }
 
     let _ = writeln!(o, "## Stretch and posture reminders\n");

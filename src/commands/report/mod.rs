@@ -11,9 +11,10 @@ use crate::adapters::store::{AdviceRow, Report, Store};
 use crate::adapters::{clock, paths};
 use crate::cli::{ReportArgs, ReportFormat};
 use crate::config::{self, ConfigPath};
+use crate::core::care::{self, CareRules};
 use crate::core::summary::{self, Adherence, AreaSummary};
 use crate::core::zone::{Fold, next_day};
-use crate::core::{Area, Zone};
+use crate::core::{Area, Finding, Zone};
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use std::path::{Path, PathBuf};
@@ -31,6 +32,11 @@ pub struct Data {
     pub areas: Vec<AreaSummary>,
     pub adherence: Adherence,
     pub advice: Vec<AdviceRow>,
+    /// Self-reported pops of the upper back per day with any, oldest first (none when the
+    /// report keeps an area other than the upper back).
+    pub pops: Vec<(NaiveDate, usize)>,
+    /// What the care rules say now about the stored reports and pops (whatever was shown).
+    pub findings: Vec<Finding>,
 }
 
 impl Data {
@@ -47,9 +53,9 @@ impl Data {
 
 pub fn run(config: Option<PathBuf>, args: &ReportArgs) -> anyhow::Result<ExitCode> {
     super::output_file::check_first(args.output.as_deref())?;
-    let zone = zone_or_default(config);
+    let (zone, rules) = settings_or_default(config);
     let store = open_store()?;
-    let data = gather(&store, zone, clock::now(), args.days, args.area)?;
+    let data = gather(&store, zone, &rules, clock::now(), args.days, args.area)?;
     let text = match args.format {
         ReportFormat::Text => text::render(&data),
         ReportFormat::Markdown => markdown::render(&data),
@@ -84,6 +90,19 @@ pub fn zone_or_default(config: Option<PathBuf>) -> Zone {
     }
 }
 
+/// The config's zone and care rules, or the system zone and default rules with a broken config.
+fn settings_or_default(config: Option<PathBuf>) -> (Zone, CareRules) {
+    match config::load(&ConfigPath::from_arg(config)) {
+        Ok(s) => (s.rules.zone, s.care.rules),
+        Err(e) => {
+            eprintln!(
+                "postured: the config has an error, using the system time zone and default care rules for now:\n{e}"
+            );
+            (Zone::System, CareRules::default())
+        }
+    }
+}
+
 pub fn open_store() -> anyhow::Result<Store> {
     let dir = paths::state_dir().context("can't find a home folder for the state directory")?;
     Store::open_to_read(&dir)
@@ -93,6 +112,7 @@ pub fn open_store() -> anyhow::Result<Store> {
 pub fn gather(
     store: &Store,
     zone: Zone,
+    rules: &CareRules,
     now: DateTime<Utc>,
     days: u32,
     area: Option<Area>,
@@ -112,7 +132,28 @@ pub fn gather(
         .into_iter()
         .filter(|a| a.area.parse::<Area>().map_or(area.is_none(), keep))
         .collect();
-    Ok(Data { zone, now, first, last, days, area, reports, areas, adherence, advice })
+    let mut pops: Vec<(NaiveDate, usize)> = Vec::new();
+    if keep(Area::UpperBack) {
+        for (_, at) in store.pops_since(since)? {
+            let date = zone.date(at);
+            match pops.last_mut() {
+                _ if date > last => {}
+                Some((d, n)) if *d == date => *n += 1,
+                _ => pops.push((date, 1)),
+            }
+        }
+    }
+    // The rules look further back than the period.
+    let history = store.logged_since(now - care::LOOKBACK)?;
+    let recent_pops = store.pops_since(now - care::POP_WINDOW - chrono::Duration::days(1))?;
+    let mut findings = care::assess(rules, &history, &zone, now);
+    findings.extend(care::popping(&recent_pops, &zone, now));
+    findings.retain(|f| {
+        area.is_none_or(|want| {
+            f.area == want || (f.area == Area::UpperBody && Area::UPPER_BODY.contains(&want))
+        })
+    });
+    Ok(Data { zone, now, first, last, days, area, reports, areas, adherence, advice, pops, findings })
 }
 
 /// Writes to the named file (see `output_file` for where it may go) or to standard output.
@@ -130,8 +171,12 @@ pub fn write_output(path: Option<&Path>, bytes: &[u8], what: &str) -> anyhow::Re
 /// The stored reason of care advice in plain words.
 pub fn reason_words(reason: &str) -> &str {
     match reason {
+        "popping" => "a note on frequent popping",
         "severe" => "a severe report",
         "severe_repeat" => "severe again within a week",
+        "episodes" => "it came back in separate episodes",
+        "function" => "it gets in the way of sleep or everyday life",
+        "numbness" => "numbness or tingling in the hands",
         "recurrence" => "it keeps coming back",
         "worsening" => "it is getting worse",
         "persistence" => "it has lasted a long time",
@@ -225,6 +270,26 @@ pub mod tables {
     ];
     pub const NOTES: [&str; 4] = ["When", "Area", "Strength", "Note"];
     pub const ADVICE: [&str; 5] = ["When", "Area", "Why", "Shown", "Answer"];
+    pub const POPS: [&str; 2] = ["Day", "Pops"];
+    pub const FINDINGS: [&str; 4] = ["Area", "Rule", "Why", "Since"];
+
+    pub fn findings(d: &Data) -> Vec<Vec<String>> {
+        d.findings
+            .iter()
+            .map(|f| {
+                vec![
+                    capitalise(f.area.words()),
+                    capitalise(reason_words(f.reason.as_str())),
+                    capitalise(&f.why),
+                    d.zone.format(f.since, "%a %-d %b %Y"),
+                ]
+            })
+            .collect()
+    }
+
+    pub fn pops(d: &Data) -> Vec<Vec<String>> {
+        d.pops.iter().map(|(day, n)| vec![day.format("%a %-d %b %Y").to_string(), n.to_string()]).collect()
+    }
 
     pub fn areas(d: &Data) -> Vec<Vec<String>> {
         d.areas
@@ -278,6 +343,18 @@ pub fn period_words(d: &Data) -> String {
     format!("{} to {} ({} day(s))", d.first.format("%-d %B %Y"), d.last.format("%-d %B %Y"), d.days)
 }
 
+/// When no rule holds.
+pub const NO_FINDINGS: &str = "No rule points to seeing anyone now.";
+
+/// Under the findings table of the document formats.
+pub const FINDINGS_NOTE: &str = "What postured's care rules make of the reports as of the day this \
+    summary was made, whether or not the advice was shown: product defaults built on general guidance, \
+    not a screening test.";
+
+/// Under the pops table of the document formats.
+pub const POPS_NOTE: &str = "Times the person popped (cracked) their upper back themselves, as they logged \
+    it. An occasional pop is common; a frequent urge often means stiffness that can be assessed.";
+
 pub const NOT_ADVICE: &str = "This summary was written by the person it is about, with postured, a posture \
     reminder app. It is a personal record, not medical advice and not a diagnosis. Severity is their own \
     rating from 0 (none) to 10 (worst imaginable).";
@@ -289,6 +366,7 @@ mod tests {
     #[test]
     fn plain_words_for_stored_names() {
         assert_eq!(reason_words("recurrence"), "it keeps coming back");
+        assert_eq!(reason_words("episodes"), "it came back in separate episodes");
         assert_eq!(reason_words("from-the-future"), "from-the-future");
         assert_eq!(answer_words(Some("booked")), "booked or saw someone");
         assert_eq!(answer_words(None), "no answer yet");

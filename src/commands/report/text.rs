@@ -1,7 +1,9 @@
 //! The terminal format of `postured report`: a sparkline of each area's worst daily severity,
 //! counts and trend, then notes, care advice and how reminders were answered.
 
-use super::{Data, adherence_words, advice_answer, advice_area, capitalise, places_words, reason_words};
+use super::{
+    Data, NO_FINDINGS, adherence_words, advice_answer, advice_area, capitalise, places_words, reason_words,
+};
 use std::fmt::Write;
 
 const BLOCKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
@@ -83,6 +85,20 @@ pub fn render(d: &Data) -> String {
             );
         }
     }
+    let _ = writeln!(o, "\nWhat the rules say now");
+    if d.findings.is_empty() {
+        let _ = writeln!(o, "  {NO_FINDINGS}");
+    }
+    for f in &d.findings {
+        let _ = writeln!(
+            o,
+            "  {}: {}. {} (since {}).",
+            f.area.words(),
+            reason_words(f.reason.as_str()),
+            capitalise(&f.why),
+            d.zone.format(f.since, "%a %Y-%m-%d")
+        );
+    }
     if !d.advice.is_empty() {
         let _ = writeln!(o, "\nCare advice given");
         for a in &d.advice {
@@ -96,6 +112,12 @@ pub fn render(d: &Data) -> String {
                 places_words(&a.shown_in),
                 advice_answer(a)
             );
+        }
+    }
+    if !d.pops.is_empty() {
+        let _ = writeln!(o, "\nPops of the upper back (self-reported)");
+        for (day, n) in &d.pops {
+            let _ = writeln!(o, "  {}  {n}", day.format("%a %Y-%m-%d"));
         }
     }
     let _ = writeln!(o, "\nReminders\n  {}", adherence_words(&d.adherence));

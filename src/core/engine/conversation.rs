@@ -19,6 +19,8 @@ pub enum Stage {
     Area,
     Severity(Area),
     Symptoms(Area, u8),
+    /// After "None of these": does it disturb sleep or stop normal activities (F1)?
+    Function(Area, u8),
 }
 
 impl Stage {
@@ -28,6 +30,7 @@ impl Stage {
             Stage::Area => "area",
             Stage::Severity(_) => "severity",
             Stage::Symptoms(..) => "symptoms",
+            Stage::Function(..) => "function",
         }
     }
 }
@@ -35,6 +38,10 @@ impl Stage {
 /// The two signs offered on a notification (three buttons at most); the full list is on the
 /// command line. Both change what postured suggests, and both call for a doctor's look.
 pub const SYMPTOM_BUTTONS: [Symptom; 2] = [Symptom::Tingling, Symptom::Weakness];
+
+/// The fourth step's buttons: how the discomfort gets in the way, or neither.
+pub const FUNCTION_BUTTONS: [(Symptom, &str); 2] =
+    [(Symptom::Sleep, "Disturbs my sleep"), (Symptom::Activities, "Stopped my usual activities")];
 
 /// A button press (or plain click) read back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +53,10 @@ pub enum Answer {
     Severity(u8),
     /// The last step of logging: a warning sign, or none.
     Symptom(Option<Symptom>),
+    /// After no warning sign: it disturbs sleep, stopped normal activities, or neither.
+    Function(Option<Symptom>),
+    /// On the self-mobilisation reminder: done, and it popped.
+    Popped,
     /// On care advice: "I've booked or seen someone".
     Booked,
     /// On care advice: "Remind me later".
@@ -60,10 +71,12 @@ pub fn read_action(key: &str) -> Answer {
         "default" | "done" => Answer::Done,
         "snooze" => Answer::Snooze,
         "log" => Answer::StartLog,
+        "popped" => Answer::Popped,
         "booked" => Answer::Booked,
         "later" => Answer::Later,
         "open" => Answer::OpenLink,
         "symptom:none" => Answer::Symptom(None),
+        "function:none" => Answer::Function(None),
         _ => {
             if let Some(a) = key.strip_prefix("area:").and_then(|a| a.parse().ok()) {
                 Answer::Area(a)
@@ -71,6 +84,12 @@ pub fn read_action(key: &str) -> Answer {
                 Answer::Severity(s)
             } else if let Some(s) = key.strip_prefix("symptom:").and_then(|s| s.parse().ok()) {
                 Answer::Symptom(Some(s))
+            } else if let Some(s) = key
+                .strip_prefix("function:")
+                .and_then(|s| s.parse::<Symptom>().ok())
+                .filter(|s| s.is_function())
+            {
+                Answer::Function(Some(s))
             } else {
                 Answer::Other
             }
@@ -111,6 +130,18 @@ pub fn reminder(r: &Reminder, with_buttons: bool, snooze: &str, expire: Duration
         Vec::new()
     };
     Message { summary: r.title.clone(), body, actions, urgency: Urgency::Normal, expire, category: CATEGORY }
+}
+
+/// The self-mobilisation reminder: its named Done button becomes "Done, it popped" (a plain
+/// click is still Done), so a pop can be logged and the buttons stay three.
+pub fn with_pop_button(mut m: Message) -> Message {
+    for (key, label) in &mut m.actions {
+        if key == "done" {
+            *key = "popped".to_owned();
+            *label = "Done, it popped".to_owned();
+        }
+    }
+    m
 }
 
 pub fn ask_area(areas: &[Area], expire: Duration) -> Message {
@@ -155,6 +186,22 @@ pub fn ask_symptoms(area: Area, severity: u8, expire: Duration) -> Message {
     }
 }
 
+pub fn ask_function(area: Area, severity: u8, expire: Duration) -> Message {
+    let mut pairs: Vec<(String, String)> =
+        FUNCTION_BUTTONS.iter().map(|(s, label)| (format!("function:{s}"), (*label).to_owned())).collect();
+    pairs.push(("function:none".to_owned(), "Neither".to_owned()));
+    Message {
+        summary: format!("Does the {} discomfort get in the way?", area.modifier()),
+        body: format!(
+            "Logging {severity}/10. Does it disturb your sleep, or has it stopped your usual activities?"
+        ),
+        actions: pairs,
+        urgency: Urgency::Normal,
+        expire,
+        category: CATEGORY,
+    }
+}
+
 pub const CARE_CATEGORY: &str = "x-postured.care";
 
 /// Care advice. A warning sign is critical, stays until dismissed and offers no stretch; routine
@@ -163,13 +210,16 @@ pub fn care(f: &Finding, link: Option<&str>, expire: Duration) -> Message {
     let (summary, body) = advice::text(f);
     let warning = f.reason.is_warning();
     let mut actions = Vec::new();
-    if !warning {
+    if f.reason == crate::core::care::Reason::Popping {
+        // One note, nothing to book or put off.
+        actions.push(("default".to_owned(), "OK".to_owned()));
+    } else if !warning {
         actions.push(("default".to_owned(), "OK".to_owned()));
         actions.push(("booked".to_owned(), "I've booked/seen someone".to_owned()));
         actions.push(("later".to_owned(), "Remind me later".to_owned()));
     }
     // A warning sign is for a doctor or urgent care, not the clinic the link points to.
-    if link.is_some() && !warning {
+    if link.is_some() && !warning && f.reason != crate::core::care::Reason::Popping {
         actions.push(("open".to_owned(), "Open".to_owned()));
     }
     Message {
@@ -290,6 +340,7 @@ mod tests {
             report: 4,
             why: "neck discomfort logged on 5 of the last 14 days".into(),
             symptoms: vec![],
+            since: Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap(),
         };
         let m = care(&routine, None, Duration::from_secs(120));
         let keys: Vec<&str> = m.actions.iter().map(|(k, _)| k.as_str()).collect();

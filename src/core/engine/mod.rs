@@ -130,6 +130,13 @@ pub enum Input {
         from: ReportFrom,
         error: String,
     },
+    /// A self-reported pop of the upper back was stored (by `StorePop`, or a `LogPop` call);
+    /// a pop that could not be stored comes back as `ReportFailed`.
+    PopStored {
+        from: ReportFrom,
+        id: i64,
+        at: DateTime<Utc>,
+    },
     /// A reloaded config.
     Settings(Box<Settings>),
     /// SIGTERM: tidy the screen before exiting.
@@ -154,6 +161,11 @@ pub enum Effect {
     Store(Record),
     /// Store a report from the conversation; answer with `ReportStored` or `ReportFailed`.
     StoreReport(NewReport),
+    /// Store a pop from the self-mobilisation reminder's button; answer with `PopStored` or
+    /// `ReportFailed`.
+    StorePop {
+        at: DateTime<Utc>,
+    },
     /// Open the care link in the user's browser.
     OpenLink(String),
     /// A reminder held back, for the log and `plan`.
@@ -234,6 +246,8 @@ pub struct Engine {
     settings: Settings,
     pub planner: Planner,
     reports: Vec<Logged>,
+    /// Self-reported pops of the upper back (id, when), as far back as the care rules look.
+    pops: Vec<(i64, DateTime<Utc>)>,
     findings: Vec<Finding>,
     assessed_on: Option<NaiveDate>,
     presence: Presence,
@@ -270,6 +284,7 @@ impl Engine {
             settings,
             planner,
             reports,
+            pops: Vec::new(),
             findings: Vec::new(),
             assessed_on: None,
             presence: Presence::default(),
@@ -288,6 +303,12 @@ impl Engine {
             saved: state,
             persist: true,
         }
+    }
+
+    /// The stored pops (id, when) the popping note looks at.
+    pub fn with_pops(mut self, pops: Vec<(i64, DateTime<Utc>)>) -> Engine {
+        self.pops = pops;
+        self
     }
 
     /// An engine whose state is never saved: for `plan`, which only looks ahead.
@@ -354,6 +375,7 @@ impl Engine {
             }
             Input::ReportStored { from, report } => self.report_stored(from, report, now),
             Input::ReportFailed { from, error } => self.report_failed(from, error, now),
+            Input::PopStored { from, id, at } => self.pop_stored(from, id, at, now),
             Input::Settings(settings) => {
                 self.planner.reload(settings.rules.clone(), settings.catalog.clone(), now);
                 self.settings = *settings;
@@ -374,7 +396,7 @@ impl Engine {
     /// can change anything.
     pub fn next_wake(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let care = &self.planner.state.care;
-        let day_change = (!self.reports.is_empty()).then(|| {
+        let day_change = (!self.reports.is_empty() || !self.pops.is_empty()).then(|| {
             let limits = &self.planner.rules.limits;
             next_day_begins(&self.planner.rules.zone, limits.day_starts, now)
         });
@@ -502,7 +524,14 @@ impl Engine {
             }
             replaces = old.id.filter(|_| self.server.as_ref().is_some_and(|s| s.name == old.server));
         }
-        let targets = r.entry.as_deref().and_then(|e| self.planner.catalog.get(e)).map(|e| e.areas.clone());
+        let entry = r.entry.as_deref().and_then(|e| self.planner.catalog.get(e));
+        // The self-mobilisation can say it popped; Done stays the plain click.
+        let message = if with_buttons && entry.is_some_and(|e| e.self_mobilisation) {
+            conversation::with_pop_button(message)
+        } else {
+            message
+        };
+        let targets = entry.map(|e| e.areas.clone());
         let areas = conversation::areas_to_offer(&targets.unwrap_or_default(), &self.recent_areas(now));
         let row = self.next_reminder_row;
         self.next_reminder_row += 1;
@@ -708,6 +737,10 @@ impl Engine {
             (Stage::Reminder, Answer::Done) => {
                 self.end_reminder_note(note, Some(Outcome::Done), true, now, None);
             }
+            (Stage::Reminder, Answer::Popped) => {
+                self.end_reminder_note(note, Some(Outcome::Done), true, now, None);
+                self.effects.push(Effect::StorePop { at: now });
+            }
             (Stage::Reminder, Answer::Snooze) => {
                 let until = now + self.settings.snooze;
                 self.end_reminder_note(note, Some(Outcome::Snoozed), true, now, Some(until));
@@ -728,7 +761,14 @@ impl Engine {
                 let message = conversation::ask_symptoms(area, severity, expire);
                 self.show(next(Stage::Symptoms(area, severity)), message, None, now);
             }
-            (Stage::Symptoms(area, severity), Answer::Symptom(symptom)) => {
+            (Stage::Symptoms(area, severity), Answer::Symptom(None)) => {
+                self.close(&note);
+                let message = conversation::ask_function(area, severity, expire);
+                self.show(next(Stage::Function(area, severity)), message, None, now);
+            }
+            // A warning sign is stored at once: its advice should not wait for another answer.
+            (Stage::Symptoms(area, severity), Answer::Symptom(symptom))
+            | (Stage::Function(area, severity), Answer::Function(symptom)) => {
                 self.close(&note);
                 self.saving = Some((row, area, severity));
                 let symptoms = symptom.into_iter().collect();
@@ -851,6 +891,19 @@ impl Engine {
         }
     }
 
+    fn pop_stored(&mut self, from: ReportFrom, id: i64, at: DateTime<Utc>, now: DateTime<Utc>) {
+        self.pops.retain(|(i, _)| *i != id);
+        self.pops.push((id, at));
+        self.say(false, format!("logged a pop of the upper back (pop {id})"));
+        self.assess(now);
+        if let ReportFrom::Call(call, shown_in) = from {
+            let mine: Vec<Finding> =
+                self.findings.iter().filter(|f| f.reason == care::Reason::Popping).cloned().collect();
+            let advice = self.give_to_caller(&mine, shown_in, now);
+            self.effects.push(Effect::Logged { call, result: Ok((id, advice)) });
+        }
+    }
+
     fn report_failed(&mut self, from: ReportFrom, error: String, now: DateTime<Utc>) {
         match from {
             ReportFrom::Call(call, _) => self.effects.push(Effect::Logged { call, result: Err(error) }),
@@ -893,7 +946,9 @@ impl Engine {
     fn assess(&mut self, now: DateTime<Utc>) {
         let zone = self.planner.rules.zone;
         self.reports.retain(|r| now - r.at <= care::LOOKBACK);
+        self.pops.retain(|(_, at)| now - *at <= care::POP_WINDOW + Duration::days(1));
         self.findings = care::assess(&self.settings.care, &self.reports, &zone, now);
+        self.findings.extend(care::popping(&self.pops, &zone, now));
         self.planner.adapt = care::adapt(&self.settings.care, &self.reports, now);
         self.assessed_on = Some(zone.date(now));
     }
@@ -901,7 +956,7 @@ impl Engine {
     /// Care advice due now, under its own limits; warning signs whatever else would hold them.
     fn care(&mut self, now: DateTime<Utc>) {
         self.care_retry_at = None;
-        if self.reports.is_empty() && self.findings.is_empty() {
+        if self.reports.is_empty() && self.pops.is_empty() && self.findings.is_empty() {
             return;
         }
         let zone = self.planner.rules.zone;

@@ -152,7 +152,10 @@ impl Screen {
                 if f.reason.is_warning() {
                     finding.report == f.report && finding.reason.is_warning()
                 } else {
-                    finding.area == f.area && !finding.reason.is_warning()
+                    let popping = |r| r == crate::core::care::Reason::Popping;
+                    finding.area == f.area
+                        && !finding.reason.is_warning()
+                        && popping(finding.reason) == popping(f.reason)
                 }
             }
             _ => false,

@@ -100,6 +100,8 @@ fn soak(seed: u64, days: i64) {
                     "severity:8",
                     "symptom:none",
                     "symptom:tingling",
+                    "function:none",
+                    "function:sleep",
                     "booked",
                     "later",
                     "open",

@@ -22,6 +22,9 @@ pub(super) struct Desk {
     pub advice_shown_in: BTreeMap<i64, Vec<ShownIn>>,
     pub reports: Vec<NewReport>,
     pub next_report: i64,
+    /// Pops stored from the notification's button.
+    pub pops: Vec<DateTime<Utc>>,
+    pub next_pop: i64,
     pub effects: Vec<Effect>,
     pub closes_after_action: bool,
     servers_started: u32,
@@ -60,6 +63,8 @@ impl Desk {
             advice_shown_in: BTreeMap::new(),
             reports: Vec::new(),
             next_report: 0,
+            pops: Vec::new(),
+            next_pop: 0,
             effects: Vec::new(),
             closes_after_action: false,
             servers_started: 0,
@@ -161,6 +166,11 @@ impl Desk {
                 self.reports.push(r);
                 Some(Input::ReportStored { from: ReportFrom::Notification, report })
             }
+            Effect::StorePop { at } => {
+                self.next_pop += 1;
+                self.pops.push(at);
+                Some(Input::PopStored { from: ReportFrom::Notification, id: self.next_pop, at })
+            }
             _ => None,
         }
     }
@@ -255,6 +265,9 @@ fn item2_a_reminder_due_mid_conversation_waits_for_the_answer() {
     d.click(sev, "severity:5");
     let (sym, _) = d.top().unwrap();
     d.click(sym, "symptom:none");
+    let (fun, q) = d.top().unwrap();
+    assert_eq!(q, "Does the neck discomfort get in the way?");
+    d.click(fun, "function:none");
     assert_eq!(d.reports.len(), 1);
     assert_eq!((d.reports[0].area, d.reports[0].severity), (Area::Neck, 5));
     assert_eq!(d.outcome(1), Some("logged"));
@@ -277,6 +290,8 @@ fn item12_a_server_that_closes_after_an_action_does_not_end_the_conversation() {
     d.click(s, "severity:3");
     let (y, _) = d.top().unwrap();
     d.click(y, "symptom:none");
+    let (f, _) = d.top().unwrap();
+    d.click(f, "function:none");
     assert_eq!(d.reports.len(), 1);
     assert_eq!(d.outcome(1), Some("logged"));
 }
@@ -499,4 +514,123 @@ fn issue10_a_warning_sign_logged_from_the_terminal_is_printed_stored_once_and_no
     assert_eq!(d.advice_shown_in[&1], [ShownIn::Terminal, ShownIn::Notification]);
     assert!(d.screen.values().any(|s| s == "Please get medical help now"), "through do-not-disturb");
     assert_eq!(d.advice.len(), 1);
+}
+
+#[test]
+fn issue10_f1_the_buttons_ask_whether_it_disturbs_sleep_or_stopped_activities_in_a_fourth_step() {
+    // Three buttons at most per step: the function question is a step of its own, asked only
+    // when no warning sign was picked (a warning sign's advice should not wait for another click).
+    let mut d = desk("30m");
+    let (id, _) = d.wait_for_reminder();
+    d.click(id, "log");
+    let (a, _) = d.top().unwrap();
+    d.click(a, "area:neck");
+    let (s, _) = d.top().unwrap();
+    d.click(s, "severity:5");
+    let (y, _) = d.top().unwrap();
+    d.click(y, "symptom:none");
+    assert!(d.reports.is_empty(), "not stored before the last step");
+    let msg = d.effects.iter().rev().find_map(|e| match e {
+        Effect::Show { message, .. } => Some(message.clone()),
+        _ => None,
+    });
+    let msg = msg.unwrap();
+    let keys: Vec<&str> = msg.actions.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(keys, ["function:sleep", "function:activities", "function:none"]);
+    let labels: Vec<&str> = msg.actions.iter().map(|(_, l)| l.as_str()).collect();
+    assert_eq!(labels, ["Disturbs my sleep", "Stopped my usual activities", "Neither"]);
+    let (f, _) = d.top().unwrap();
+    d.click(f, "function:sleep");
+    assert_eq!(d.reports.len(), 1);
+    assert_eq!(d.reports[0].symptoms, [Symptom::Sleep]);
+    assert!(d.screen.values().any(|t| t == "Worth booking a visit"), "F1 advice: {:?}", d.screen);
+
+    // A warning sign is stored at once, without the fourth question.
+    let mut d = desk("30m");
+    let (id, _) = d.wait_for_reminder();
+    d.click(id, "log");
+    let (a, _) = d.top().unwrap();
+    d.click(a, "area:neck");
+    let (s, _) = d.top().unwrap();
+    d.click(s, "severity:5");
+    let (y, _) = d.top().unwrap();
+    d.click(y, "symptom:weakness");
+    assert_eq!(d.reports.len(), 1);
+    assert_eq!(d.reports[0].symptoms, [Symptom::Weakness]);
+}
+
+/// Popping (issue 10): a stretch desk where every reminder is a stretch.
+fn stretch_desk() -> Desk {
+    let config = every_day("30m", "")
+        .replace(
+            "[reminders.stretch]\nenabled = false",
+            "[reminders.stretch]\ninterval = \"30m\"\ncooldown = \"0s\"",
+        )
+        .replace(
+            "[reminders.posture]\ninterval = \"30m\"",
+            "[reminders.posture]\nenabled = false\ninterval = \"30m\"",
+        );
+    Desk::new(settings(&config), monday(8, 0))
+}
+
+#[test]
+fn issue10_the_self_mobilisation_reminder_can_say_it_popped_within_three_buttons() {
+    let mut d = stretch_desk();
+    let mut seen = 0;
+    let id = loop {
+        let (id, title) = d.wait_for_reminder();
+        let message = d.effects.iter().rev().find_map(|e| match e {
+            Effect::Show { message, .. } => Some(message.clone()),
+            _ => None,
+        });
+        let keys: Vec<String> = message.unwrap().actions.into_iter().map(|(k, _)| k).collect();
+        if title.contains("Upper-back extension") {
+            assert_eq!(keys, ["default", "popped", "snooze", "log"], "three named buttons, Done by a click");
+            break id;
+        }
+        assert!(!keys.contains(&"popped".to_owned()), "{title}: {keys:?}");
+        d.click(id, "done");
+        seen += 1;
+        assert!(seen < 60, "no self-mobilisation reminder");
+    };
+    d.click(id, "popped");
+    let row = d.shown_rows.last().unwrap().0;
+    assert_eq!(d.outcome(row), Some("done"), "it was done");
+    assert_eq!(d.pops.len(), 1);
+    assert_eq!(d.pops[0], d.now);
+}
+
+#[test]
+fn issue10_pops_logged_over_the_bus_bring_the_popping_note_once() {
+    let mut d = desk("8h");
+    let logged = |d: &mut Desk, call: u64| {
+        d.next_pop += 1;
+        let id = d.next_pop;
+        d.input(Input::PopStored { from: ReportFrom::Call(call, ShownIn::Terminal), id, at: d.now });
+        d.effects.iter().rev().find_map(|e| match e {
+            Effect::Logged { call: c, result: Ok((_, advice)) } if *c == call => Some(advice.clone()),
+            _ => None,
+        })
+    };
+    let mut call = 0;
+    for day in 0..5 {
+        for _ in 0..4 {
+            call += 1;
+            let advice = logged(&mut d, call).expect("an answer");
+            let last = day == 4 && call % 4 == 0;
+            assert_eq!(advice.len(), usize::from(last), "day {day}, call {call}: {advice:?}");
+            if last {
+                assert_eq!(advice[0].0, "About the urge to pop your back");
+            }
+            d.advance(Duration::minutes(10));
+        }
+        d.advance(Duration::days(1) - Duration::minutes(40));
+    }
+    // Once: the next day's pops get no note again.
+    for _ in 0..4 {
+        call += 1;
+        assert_eq!(logged(&mut d, call).unwrap(), Vec::<(String, String)>::new());
+    }
+    let notes: Vec<_> = d.advice.values().filter(|(f, _)| f.reason == care::Reason::Popping).collect();
+    assert_eq!(notes.len(), 1);
 }
