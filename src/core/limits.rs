@@ -220,12 +220,15 @@ pub fn check(
     if state.shown_today(rules, zone, now) >= rules.max_per_day {
         hold(HoldReason::DailyCap, next_day_begins(zone, rules.day_starts, now));
     }
-    let in_hour: Vec<&DateTime<Utc>> =
-        state.shown.iter().filter(|t| **t > now - Duration::hours(1) && **t <= now).collect();
-    if in_hour.len() as u32 >= rules.max_per_hour {
+    let hour_ago = now - Duration::hours(1);
+    let in_hour = || state.shown.iter().filter(|t| **t > hour_ago && **t <= now);
+    let count = in_hour().count();
+    if count as u32 >= rules.max_per_hour {
         // Lifts once enough of the hour's reminders have aged out of the window.
-        let oldest_to_expire = in_hour.len() - rules.max_per_hour as usize;
-        hold(HoldReason::HourlyCap, *in_hour[oldest_to_expire] + Duration::hours(1));
+        let oldest_to_expire = count - rules.max_per_hour as usize;
+        if let Some(t) = in_hour().nth(oldest_to_expire) {
+            hold(HoldReason::HourlyCap, *t + Duration::hours(1));
+        }
     }
     if let Some(last) = state.shown.iter().filter(|t| **t <= now).max() {
         hold(HoldReason::MinGap, *last + rules.min_gap);

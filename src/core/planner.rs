@@ -223,6 +223,9 @@ impl Planner {
         }
         let Some(period) = period else { return Vec::new() };
         self.sync_kinds(now);
+        if !self.has_due(now) {
+            return Vec::new();
+        }
 
         let mut due: Vec<Kind> =
             self.state.due.iter().filter(|(_, at)| **at <= now).map(|(k, _)| *k).collect();
