@@ -234,6 +234,8 @@ fn why_words(code: &str) -> String {
         HoldReason::Away,
         HoldReason::NoServer,
         HoldReason::Conversation,
+        HoldReason::Busy,
+        HoldReason::AfterUnlock,
         HoldReason::Paused,
         HoldReason::Snoozed,
         HoldReason::QuietHours,

@@ -82,6 +82,8 @@ pub fn engine_settings(s: &config::Settings) -> engine::Settings {
         snooze_label: config::describe(s.notifications.snooze),
         expire: chrono::Duration::from_std(s.notifications.expire).unwrap_or_default(),
         lock_counts_as_break: s.session.lock_counts_as_break,
+        after_busy: chrono::Duration::from_std(s.session.after_busy).unwrap_or_default(),
+        after_unlock: chrono::Duration::from_std(s.session.after_unlock).unwrap_or_default(),
     }
 }
 
