@@ -147,6 +147,9 @@ impl Daemon {
         if daemon.session.locked_at_start {
             daemon.input(Input::Away { cause: Away::Locked, since: now }).await;
         }
+        if daemon.session.inhibited_at_start {
+            daemon.input(Input::Busy { cause: crate::core::Busy::Inhibit, on: true }).await;
+        }
         daemon.idle_for(daemon.session.idle_at_start.map(crate::adapters::session::IdleNow::Idle)).await;
         info!(
             "started: state in {}, config from {}",
@@ -453,6 +456,8 @@ impl Daemon {
             away: s.away.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", "),
             lock: self.session.lock.clone(),
             idle: self.session.idle(),
+            busy: s.busy.iter().map(|c| c.words()).collect::<Vec<_>>().join(", "),
+            busy_sources: self.session.busy_sources(),
             config_files: self.files.iter().map(|f| f.display().to_string()).collect(),
             store: self.store_path.display().to_string(),
         }
