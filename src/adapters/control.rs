@@ -37,7 +37,8 @@ lenient_dict! {
     /// What `status` reports. Sent over D-Bus as `a{sv}` with these keys.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct Status {
-        /// `active`, `paused`, `snoozed`, `off-hours` (outside working hours), `dnd` or `away`.
+        /// `active`, `paused`, `snoozed`, `off-hours` (outside working hours), `dnd`, `away` or
+        /// `busy`.
         pub state: String,
         pub version: String,
         /// RFC 3339; empty when nothing is planned.
@@ -67,6 +68,11 @@ lenient_dict! {
         pub lock: String,
         /// How idleness is seen, or `not available on this desktop`.
         pub idle: String,
+        /// Why the user is busy now (`camera in use`, `idle inhibited`); empty when not.
+        pub busy: String,
+        /// How being busy is seen (`logind BlockInhibited, camera (inotify on /dev/video*)`), or
+        /// `not available on this desktop`.
+        pub busy_sources: String,
         pub config_files: Vec<String>,
         pub store: String,
     }

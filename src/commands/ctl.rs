@@ -185,6 +185,7 @@ fn status_json(s: &Status) -> serde_json::Value {
         "shown_last_hour": s.shown_last_hour, "max_per_hour": s.max_per_hour,
         "server": s.server, "server_actions": s.server_actions, "dnd": s.dnd,
         "away": s.away, "lock": s.lock, "idle": s.idle,
+        "busy": s.busy, "busy_sources": s.busy_sources,
         "config_files": s.config_files, "store": s.store,
     })
 }
@@ -197,12 +198,14 @@ pub fn status_text(s: &Status) -> String {
         "off-hours" => "outside working hours".to_owned(),
         "dnd" => "holding reminders: the desktop is in do-not-disturb".to_owned(),
         "away" => format!("holding reminders while you are away ({})", s.away),
+        "busy" => format!("holding routine reminders while you are busy ({})", s.busy),
         other => other.to_owned(),
     };
     let mut out = format!("postured {}: {state}\n", s.version);
     if s.next_at.is_empty() {
         out += match s.next_why.as_str() {
             "away" => "next: when you are back\n",
+            "busy" => "next: once you are no longer busy, after a short grace\n",
             "conversation" => "next: after you answer the open question\n",
             "no_server" => "next: when a notification server is running\n",
             _ => "next: nothing planned in the next week (no working hours, or paused)\n",
@@ -223,7 +226,7 @@ pub fn status_text(s: &Status) -> String {
         let dnd = if s.dnd { "; do-not-disturb is on" } else { "" };
         out += &format!("notifications: {} ({buttons}){dnd}\n", s.server);
     }
-    out += &format!("lock: {}\nidle: {}\n", s.lock, s.idle);
+    out += &format!("lock: {}\nidle: {}\nbusy: {}\n", s.lock, s.idle, s.busy_sources);
     out
 }
 
@@ -234,6 +237,8 @@ fn why_words(code: &str) -> String {
         HoldReason::Away,
         HoldReason::NoServer,
         HoldReason::Conversation,
+        HoldReason::Busy,
+        HoldReason::AfterUnlock,
         HoldReason::Paused,
         HoldReason::Snoozed,
         HoldReason::QuietHours,

@@ -96,6 +96,8 @@ pub struct RawNotifications {
 pub struct RawSession {
     pub idle_threshold: Option<Str>,
     pub lock_counts_as_break: Option<Spanned<bool>>,
+    pub after_busy: Option<Str>,
+    pub after_unlock: Option<Str>,
     #[serde(default)]
     pub break_length: RawBreaks,
 }

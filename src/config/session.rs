@@ -1,5 +1,6 @@
 //! The `[session]` section: when the user counts as idle, whether a locked screen or a sleeping
-//! machine counts as a break, and how long an absence makes a break of each kind.
+//! machine counts as a break, how long an absence makes a break of each kind, and the quiet
+//! time after a call (or full screen) ends and after unlocking.
 
 use super::ConfigError;
 use super::fields::{At, Doc, Loc};
@@ -16,6 +17,10 @@ pub struct Session {
     pub idle_threshold: Duration,
     /// A locked screen or a sleeping machine counts as time away from the screen.
     pub lock_counts_as_break: bool,
+    /// After a call, a presentation or full screen ends, no routine prompt for this long.
+    pub after_busy: Duration,
+    /// After the screen is unlocked, no routine prompt for this long.
+    pub after_unlock: Duration,
 }
 
 /// One file's `[session]` values.
@@ -23,6 +28,8 @@ pub struct Session {
 pub(super) struct SessionPart {
     idle_threshold: Option<At<Duration>>,
     lock_counts_as_break: Option<At<bool>>,
+    after_busy: Option<At<Duration>>,
+    after_unlock: Option<At<Duration>>,
     breaks: BTreeMap<Kind, At<Duration>>,
 }
 
@@ -37,6 +44,8 @@ impl SessionPart {
                 .lock_counts_as_break
                 .as_ref()
                 .map(|b| At { value: *b.get_ref(), loc: Loc { source: doc.index, span: b.span() } }),
+            after_busy: doc.duration(&raw.after_busy, "session.after_busy", Duration::ZERO, HOUR)?,
+            after_unlock: doc.duration(&raw.after_unlock, "session.after_unlock", Duration::ZERO, HOUR)?,
             breaks: BTreeMap::new(),
         };
         let b = &raw.break_length;
@@ -62,6 +71,12 @@ impl SessionPart {
         if top.lock_counts_as_break.is_some() {
             self.lock_counts_as_break = top.lock_counts_as_break;
         }
+        if top.after_busy.is_some() {
+            self.after_busy = top.after_busy;
+        }
+        if top.after_unlock.is_some() {
+            self.after_unlock = top.after_unlock;
+        }
         self.breaks.extend(top.breaks);
     }
 
@@ -78,6 +93,14 @@ impl SessionPart {
         }
         let threshold = self.idle_threshold.ok_or_else(|| missing("session.idle_threshold"))?;
         let lock = self.lock_counts_as_break.ok_or_else(|| missing("session.lock_counts_as_break"))?;
-        Ok((Session { idle_threshold: threshold.value, lock_counts_as_break: lock.value }, breaks))
+        let after_busy = self.after_busy.ok_or_else(|| missing("session.after_busy"))?;
+        let after_unlock = self.after_unlock.ok_or_else(|| missing("session.after_unlock"))?;
+        let session = Session {
+            idle_threshold: threshold.value,
+            lock_counts_as_break: lock.value,
+            after_busy: after_busy.value,
+            after_unlock: after_unlock.value,
+        };
+        Ok((session, breaks))
     }
 }

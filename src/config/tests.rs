@@ -347,7 +347,13 @@ fn care_defaults_match_the_core_and_user_values_are_checked() {
 #[test]
 fn the_session_section_has_defaults_overrides_and_range_checks() {
     let s = settings("");
-    assert_eq!(s.session, Session { idle_threshold: Duration::from_secs(120), lock_counts_as_break: true });
+    let session = Session {
+        idle_threshold: Duration::from_secs(120),
+        lock_counts_as_break: true,
+        after_busy: Duration::from_secs(120),
+        after_unlock: Duration::from_secs(600),
+    };
+    assert_eq!(s.session, session);
     assert_eq!(s.rules.breaks[&Kind::Movement], chrono::Duration::minutes(5));
     assert_eq!(s.rules.breaks[&Kind::Eyes], chrono::Duration::seconds(20));
     let s = settings("[session]\nlock_counts_as_break = false\n[session.break_length]\nposture = \"3m\"\n");

@@ -5,7 +5,7 @@ use super::tests::{BERLIN, fired, local, planner};
 use super::*;
 use crate::core::{HoldReason, Kind};
 
-const AWAY: Conditions = Conditions { dnd: false, away: true, busy: false, no_server: false };
+const AWAY: Conditions = Conditions { dnd: false, away: true, busy: false, no_server: false, occupied: None };
 /// `step_with`, with every reminder it fires delivered.
 fn deliver(p: &mut Planner, now: DateTime<Utc>, c: Conditions) -> Vec<Event> {
     let events = p.step_with(now, c);
@@ -17,7 +17,8 @@ fn deliver(p: &mut Planner, now: DateTime<Utc>, c: Conditions) -> Vec<Event> {
     events
 }
 
-const HERE: Conditions = Conditions { dnd: false, away: false, busy: false, no_server: false };
+const HERE: Conditions =
+    Conditions { dnd: false, away: false, busy: false, no_server: false, occupied: None };
 
 /// Posture every 30m only; break lengths from the default config (posture 1m).
 fn posture_only() -> Planner {

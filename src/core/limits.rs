@@ -45,6 +45,11 @@ pub enum HoldReason {
     NoServer,
     /// A question of ours is open on screen; the reminder waits for it to be answered.
     Conversation,
+    /// The user is busy (the camera in use, idle inhibited, full screen), or it ended less than
+    /// `session.after_busy` ago: the reminder waits and comes once after that.
+    Busy,
+    /// The screen was unlocked less than `session.after_unlock` ago.
+    AfterUnlock,
     Paused,
     /// `postured snooze`: everything but warning signs waits until then.
     Snoozed,
@@ -63,7 +68,14 @@ impl HoldReason {
     /// Holds that keep a reminder where it is until an event ends them, rather than until a
     /// known time.
     pub fn waits(self) -> bool {
-        matches!(self, HoldReason::Away | HoldReason::NoServer | HoldReason::Conversation)
+        matches!(
+            self,
+            HoldReason::Away
+                | HoldReason::NoServer
+                | HoldReason::Conversation
+                | HoldReason::Busy
+                | HoldReason::AfterUnlock
+        )
     }
 
     pub fn as_str(self) -> &'static str {
@@ -72,6 +84,8 @@ impl HoldReason {
             HoldReason::Away => "away",
             HoldReason::NoServer => "no_server",
             HoldReason::Conversation => "conversation",
+            HoldReason::Busy => "busy",
+            HoldReason::AfterUnlock => "after_unlock",
             HoldReason::Paused => "paused",
             HoldReason::Snoozed => "snoozed",
             HoldReason::QuietHours => "quiet_hours",
@@ -90,6 +104,8 @@ impl HoldReason {
             HoldReason::Away => "you are away (locked, asleep or idle)",
             HoldReason::NoServer => "no notification server to show it",
             HoldReason::Conversation => "waiting for your answer to the open question",
+            HoldReason::Busy => "you are in a call, a presentation or full screen",
+            HoldReason::AfterUnlock => "you have just unlocked the screen",
             HoldReason::Paused => "paused",
             HoldReason::Snoozed => "snoozed",
             HoldReason::QuietHours => "quiet hours",

@@ -23,7 +23,7 @@ pub use catalog::{Catalog, Entry};
 pub use kind::Kind;
 pub use limits::{Hold, HoldReason, LimitRules, LimitState};
 pub use planner::{Conditions, Event, NextReminder, Outcome, Planner, PlannerState, Reminder, Rules};
-pub use presence::{Absence, Away, Presence};
+pub use presence::{Absence, Away, Busy, Presence};
 pub use schedule::{Period, TimeRange, WeekHours};
 pub use symptom::Symptom;
 pub use zone::Zone;

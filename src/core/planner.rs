@@ -104,6 +104,9 @@ pub struct Conditions {
     pub busy: bool,
     /// No notification server can take a reminder now: it waits, uncounted, for one.
     pub no_server: bool,
+    /// The user is busy (a call, a presentation, full screen) or just back from it or from
+    /// unlocking (`HoldReason::Busy` or `AfterUnlock`): a due reminder waits, unchanged.
+    pub occupied: Option<HoldReason>,
 }
 
 impl Conditions {
@@ -113,6 +116,8 @@ impl Conditions {
             Some(HoldReason::Away)
         } else if self.no_server {
             Some(HoldReason::NoServer)
+        } else if self.occupied.is_some() {
+            self.occupied
         } else if self.busy {
             Some(HoldReason::Conversation)
         } else {
@@ -337,6 +342,16 @@ impl Planner {
         for other in Kind::ALL {
             if (other == r.kind || r.kind.covers(other)) && self.state.due.contains_key(&other) {
                 self.restart(other, now);
+            }
+        }
+    }
+
+    /// Starts the timers of `kinds` afresh from `now`: what waited for a hold to lift, when
+    /// another reminder came in its place.
+    pub fn start_over(&mut self, kinds: &[Kind], now: DateTime<Utc>) {
+        for kind in kinds {
+            if self.state.due.contains_key(kind) {
+                self.restart(*kind, now);
             }
         }
     }

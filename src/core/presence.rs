@@ -1,5 +1,6 @@
 //! Whether the user is at the machine: each way of being away (asleep, locked, idle, screen
-//! saver) begins and ends on its own, and the absence ends when the last of them does.
+//! saver) begins and ends on its own, and the absence ends when the last of them does; and the
+//! ways of being busy at it (a call, a presentation, full screen).
 
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
@@ -29,6 +30,42 @@ impl Away {
 impl fmt::Display for Away {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// One way of being busy at the machine: reminders wait, and come once after `after_busy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Busy {
+    /// A camera device is open (a call).
+    Camera,
+    /// Something inhibits idle (a call, a video, a presentation).
+    Inhibit,
+    /// A window is full screen.
+    Fullscreen,
+}
+
+impl Busy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Busy::Camera => "camera",
+            Busy::Inhibit => "inhibit",
+            Busy::Fullscreen => "fullscreen",
+        }
+    }
+
+    /// For `status`: "camera in use".
+    pub fn words(self) -> &'static str {
+        match self {
+            Busy::Camera => "camera in use",
+            Busy::Inhibit => "idle inhibited",
+            Busy::Fullscreen => "full screen",
+        }
+    }
+}
+
+impl fmt::Display for Busy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.words())
     }
 }
 

@@ -82,6 +82,8 @@ pub fn engine_settings(s: &config::Settings) -> engine::Settings {
         snooze_label: config::describe(s.notifications.snooze),
         expire: chrono::Duration::from_std(s.notifications.expire).unwrap_or_default(),
         lock_counts_as_break: s.session.lock_counts_as_break,
+        after_busy: chrono::Duration::from_std(s.session.after_busy).unwrap_or_default(),
+        after_unlock: chrono::Duration::from_std(s.session.after_unlock).unwrap_or_default(),
     }
 }
 
@@ -144,6 +146,9 @@ impl Daemon {
         daemon.log_session();
         if daemon.session.locked_at_start {
             daemon.input(Input::Away { cause: Away::Locked, since: now }).await;
+        }
+        if daemon.session.inhibited_at_start {
+            daemon.input(Input::Busy { cause: crate::core::Busy::Inhibit, on: true }).await;
         }
         daemon.idle_for(daemon.session.idle_at_start.map(crate::adapters::session::IdleNow::Idle)).await;
         info!(
@@ -451,6 +456,8 @@ impl Daemon {
             away: s.away.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", "),
             lock: self.session.lock.clone(),
             idle: self.session.idle(),
+            busy: s.busy.iter().map(|c| c.words()).collect::<Vec<_>>().join(", "),
+            busy_sources: self.session.busy_sources(),
             config_files: self.files.iter().map(|f| f.display().to_string()).collect(),
             store: self.store_path.display().to_string(),
         }

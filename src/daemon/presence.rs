@@ -4,8 +4,8 @@
 use super::Daemon;
 use crate::adapters::clock;
 use crate::adapters::session::{IdleNow, MUTTER, SCREENSAVER, SessionEvent, Watch};
-use crate::core::Away;
 use crate::core::engine::Input;
+use crate::core::{Away, Busy};
 use std::time::Duration;
 use tracing::{info, warn};
 
@@ -18,6 +18,7 @@ impl Daemon {
         } else {
             warn!("lock and sleep: {}; reminders keep to plain schedules while locked", s.lock);
         }
+        info!("busy: {}", s.busy_sources());
         if s.idle().starts_with("not available") {
             warn!("idle: {}; time away from the keyboard is not noticed", s.idle());
         } else {
@@ -67,6 +68,8 @@ impl Daemon {
             },
             SessionEvent::Idle(idle) => idle_since(idle, now),
             SessionEvent::Active => Input::Back { cause: Away::Idle },
+            SessionEvent::Inhibited(on) => Input::Busy { cause: Busy::Inhibit, on },
+            SessionEvent::Camera(on) => Input::Busy { cause: Busy::Camera, on },
             SessionEvent::IdleGone => {
                 self.session.native_gone();
                 info!("idle: now {}", self.session.idle());

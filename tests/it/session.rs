@@ -47,8 +47,10 @@ fn with_standins(config: &str) -> (Desktop, SystemBus, Standins, Home, Daemon) {
 
 #[test]
 fn nothing_is_shown_while_locked_and_a_long_lock_restarts_the_timer() {
-    let (desktop, _system, standins, home, daemon) =
-        with_standins(&config("3s", "[session.break_length]\nposture = \"2s\"\n"));
+    let (desktop, _system, standins, home, daemon) = with_standins(&config(
+        "3s",
+        "[session]\nafter_unlock = \"0s\"\n[session.break_length]\nposture = \"2s\"\n",
+    ));
     daemon.wait_log(&format!("lock and sleep: logind ({SESSION_PATH})"), WAIT);
     let status = status_json(&desktop, &home);
     assert_eq!(
@@ -77,6 +79,74 @@ fn nothing_is_shown_while_locked_and_a_long_lock_restarts_the_timer() {
     assert_eq!(status_json(&desktop, &home)["state"], "active");
     // And the next one comes at its time.
     desktop.wait_for(1, WAIT);
+}
+
+/// Busy (issue 11): held while busy, one reminder after the grace (`after_busy`), not before.
+fn held_while_busy_then_one_after_the_grace(
+    desktop: &Desktop,
+    home: &Home,
+    daemon: &Daemon,
+    cause: &str,
+    on: impl FnOnce(),
+    off: impl FnOnce(),
+) {
+    on();
+    wait_until("status to say busy", || (status_json(desktop, home)["state"] == "busy").then_some(()));
+    assert_eq!(status_json(desktop, home)["busy"], cause);
+    daemon.wait_log("held back a posture reminder: you are in a call, a presentation or full screen", WAIT);
+    assert_eq!(status_json(desktop, home)["next_why"], "busy");
+    assert!(desktop.notifications().is_empty(), "shown while busy: {:?}", desktop.notifications());
+    let ended = Utc::now();
+    off();
+    desktop.wait_for(1, WAIT);
+    let waited = Utc::now() - ended;
+    assert!(waited >= chrono::Duration::milliseconds(1500), "not before the 2 s grace: {waited}");
+    assert_eq!(desktop.notifications().len(), 1, "one, not a pile: {:?}", desktop.notifications());
+}
+
+#[test]
+fn a_logind_idle_inhibitor_holds_reminders_and_one_comes_after_the_grace() {
+    let (desktop, _system, standins, home, daemon) =
+        with_standins(&config("3s", "[session]\nafter_busy = \"2s\"\n"));
+    daemon.wait_log("busy: logind BlockInhibited", WAIT);
+    assert!(
+        status_json(&desktop, &home)["busy_sources"].as_str().unwrap().starts_with("logind BlockInhibited")
+    );
+    // Sleep alone is not busy.
+    standins.set_block_inhibited("sleep");
+    held_while_busy_then_one_after_the_grace(
+        &desktop,
+        &home,
+        &daemon,
+        "idle inhibited",
+        || standins.set_block_inhibited("sleep:idle:handle-lid-switch"),
+        || standins.set_block_inhibited("sleep"),
+    );
+}
+
+#[test]
+fn an_open_camera_holds_reminders_and_one_comes_after_the_grace() {
+    let desktop = Desktop::start();
+    let video = tempfile::tempdir().unwrap();
+    let device = video.path().join("video0");
+    std::fs::write(&device, b"").unwrap();
+    std::fs::write(video.path().join("other"), b"").unwrap();
+    let home = Home::new();
+    home.write_config(&config("3s", "[session]\nafter_busy = \"2s\"\n"));
+    let dir = video.path().to_str().unwrap();
+    let daemon = Daemon::start_with(&desktop, &home, &[("POSTURED_VIDEO_DIR", dir)]);
+    daemon.wait_log(&format!("camera (inotify on {dir}/video*)"), WAIT);
+    // Opening another file there is not the camera.
+    drop(std::fs::File::open(video.path().join("other")).unwrap());
+    let camera = std::cell::RefCell::new(None);
+    held_while_busy_then_one_after_the_grace(
+        &desktop,
+        &home,
+        &daemon,
+        "camera in use",
+        || *camera.borrow_mut() = Some(std::fs::File::open(&device).unwrap()),
+        || drop(camera.borrow_mut().take()),
+    );
 }
 
 #[test]

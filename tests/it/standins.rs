@@ -1,5 +1,5 @@
 //! Stand-ins the session tests drive: a private system bus serving a small logind (a manager
-//! with `GetSession`/`GetSessionByPID` and `PrepareForSleep`, a session with `Lock`/`Unlock`
+//! with `GetSession`/`GetSessionByPID`, `PrepareForSleep` and `BlockInhibited`, a session with `Lock`/`Unlock`
 //! and `LockedHint`), and GNOME's Mutter IdleMonitor on the desktop's session bus.
 use crate::support::bus_config;
 
@@ -71,10 +71,18 @@ fn wait_for<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
     }
 }
 
-struct Manager;
+struct Manager {
+    inhibited: Arc<Mutex<String>>,
+}
 
 #[interface(name = "org.freedesktop.login1.Manager")]
 impl Manager {
+    /// What is inhibited, as logind says it: `sleep:idle`.
+    #[zbus(property)]
+    fn block_inhibited(&self) -> String {
+        self.inhibited.lock().unwrap().clone()
+    }
+
     fn get_session(&self, id: &str) -> fdo::Result<zbus::OwnedObjectPath> {
         if id == SESSION_ID {
             Ok(SESSION_PATH.try_into().unwrap())
@@ -162,6 +170,7 @@ pub struct Standins {
     session: Option<Connection>,
     saver: Option<Connection>,
     locked: Arc<Mutex<bool>>,
+    inhibited: Arc<Mutex<String>>,
     watches: Arc<Mutex<Watches>>,
 }
 
@@ -176,12 +185,13 @@ impl Standins {
         });
         let locked = Arc::new(Mutex::new(false));
         let watches = Arc::new(Mutex::new(Watches::default()));
-        let (l, w) = (locked.clone(), watches.clone());
+        let inhibited = Arc::new(Mutex::new(String::new()));
+        let (l, w, i) = (locked.clone(), watches.clone(), inhibited.clone());
         let (system, session) = rt.handle().block_on(async move {
             let system = match system {
                 Some(a) => Some(
                     zbus::connection::Builder::address(a)
-                        .serve_at(MANAGER_PATH, Manager)
+                        .serve_at(MANAGER_PATH, Manager { inhibited: i })
                         .serve_at(SESSION_PATH, Session { locked: l })
                         .name("org.freedesktop.login1")
                         .build()
@@ -203,7 +213,17 @@ impl Standins {
             };
             (system, session)
         });
-        Standins { rt, stop: Some(stop), thread: Some(thread), system, session, saver: None, locked, watches }
+        Standins {
+            rt,
+            stop: Some(stop),
+            thread: Some(thread),
+            system,
+            session,
+            saver: None,
+            locked,
+            inhibited,
+            watches,
+        }
     }
 
     fn emit(
@@ -236,6 +256,22 @@ impl Standins {
             self.system(),
             None,
             SESSION_PATH,
+            "org.freedesktop.DBus.Properties",
+            "PropertiesChanged",
+            body,
+        );
+    }
+
+    /// logind's `BlockInhibited` becomes `what` (e.g. `sleep:idle` while a browser is in a
+    /// call), with its `PropertiesChanged` as logind sends it.
+    pub fn set_block_inhibited(&self, what: &str) {
+        *self.inhibited.lock().unwrap() = what.to_owned();
+        let changed: HashMap<&str, Variant<'_>> = HashMap::from([("BlockInhibited", Variant::from(what))]);
+        let body = ("org.freedesktop.login1.Manager", changed, Vec::<&str>::new());
+        self.emit(
+            self.system(),
+            None,
+            MANAGER_PATH,
             "org.freedesktop.DBus.Properties",
             "PropertiesChanged",
             body,

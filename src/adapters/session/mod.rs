@@ -7,6 +7,7 @@
 //! happens in between is missed. What can't be reached is reported (see `lock` and `idle`), and
 //! the daemon carries on with plain schedules.
 
+mod camera;
 mod wayland;
 mod x11;
 
@@ -20,6 +21,7 @@ use zbus::{Connection, MatchRule, Message, MessageStream, OwnedObjectPath, Owned
 const LOGIN1: &str = "org.freedesktop.login1";
 const SESSION_IFACE: &str = "org.freedesktop.login1.Session";
 const MANAGER_IFACE: &str = "org.freedesktop.login1.Manager";
+const MANAGER_PATH: &str = "/org/freedesktop/login1";
 const AUTO_SESSION: &str = "/org/freedesktop/login1/session/auto";
 pub const MUTTER: &str = "org.gnome.Mutter.IdleMonitor";
 pub const SCREENSAVER: &str = "org.freedesktop.ScreenSaver";
@@ -33,6 +35,9 @@ trait LoginManager {
     fn get_session(&self, id: &str) -> zbus::Result<OwnedObjectPath>;
     #[zbus(name = "GetSessionByPID")]
     fn get_session_by_pid(&self, pid: u32) -> zbus::Result<OwnedObjectPath>;
+    /// What is inhibited now, e.g. `sleep:idle`.
+    #[zbus(property)]
+    fn block_inhibited(&self) -> zbus::Result<String>;
 }
 
 #[proxy(interface = "org.freedesktop.login1.Session", default_service = "org.freedesktop.login1")]
@@ -73,6 +78,10 @@ pub enum SessionEvent {
     Active,
     /// The Wayland or X11 idle source's connection is lost.
     IdleGone,
+    /// logind's `BlockInhibited` contains `idle` (`true`: a call, a video, a presentation).
+    Inhibited(bool),
+    /// A camera device is open (`true`) or the last one was closed.
+    Camera(bool),
 }
 
 /// Whether the user is idle by a (new) threshold.
@@ -105,6 +114,10 @@ pub struct SessionWatch {
     pub locked_at_start: bool,
     /// How long the user had been idle at start, if at least the threshold.
     pub idle_at_start: Option<Duration>,
+    /// Something inhibited idle at start.
+    pub inhibited_at_start: bool,
+    /// How being busy is seen, for `status`: "logind BlockInhibited", "camera (...)".
+    busy_sources: Vec<String>,
     mutter: IdleMonitorProxy<'static>,
     pub mutter_up: bool,
     pub screensaver_up: bool,
@@ -142,10 +155,25 @@ impl SessionWatch {
             Ok(s) => streams.extend(s),
             Err(e) => tracing::warn!("can't follow idle signals on the session bus: {e}"),
         }
-        let (system, lock, locked_at_start) = match logind(&mut streams).await {
-            Ok((conn, path, locked)) => (Some(conn), format!("logind ({})", path.as_str()), locked),
-            Err(why) => (None, format!("not available ({why})"), false),
+        let mut busy_sources = Vec::new();
+        let (system, lock, locked_at_start, inhibited_at_start) = match logind(&mut streams).await {
+            Ok((conn, path, locked, inhibited)) => {
+                if inhibited.is_some() {
+                    busy_sources.push("logind BlockInhibited".to_owned());
+                }
+                (Some(conn), format!("logind ({})", path.as_str()), locked, inhibited.unwrap_or(false))
+            }
+            Err(why) => (None, format!("not available ({why})"), false, false),
         };
+        match camera::watch() {
+            Ok((name, stream)) => {
+                busy_sources.push(name);
+                streams.push(stream);
+            }
+            Err(e) => {
+                tracing::info!("can't watch the camera devices in {}: {e}", camera::video_dir().display())
+            }
+        }
         let mutter = IdleMonitorProxy::builder(session)
             .cache_properties(CacheProperties::No)
             .build()
@@ -161,6 +189,8 @@ impl SessionWatch {
             lock,
             locked_at_start,
             idle_at_start: None,
+            inhibited_at_start,
+            busy_sources,
             mutter,
             mutter_up: has(MUTTER).await,
             screensaver_up: has(SCREENSAVER).await,
@@ -226,6 +256,15 @@ impl SessionWatch {
             "org.freedesktop.ScreenSaver (screen saver on and off)".to_owned()
         } else {
             "not available on this desktop".to_owned()
+        }
+    }
+
+    /// How being busy is seen, for `status`.
+    pub fn busy_sources(&self) -> String {
+        if self.busy_sources.is_empty() {
+            "not available on this desktop".to_owned()
+        } else {
+            self.busy_sources.join(", ")
         }
     }
 
@@ -396,11 +435,12 @@ async fn session_streams(conn: &Connection) -> zbus::Result<Vec<BoxStream<'stati
     Ok(out)
 }
 
-/// Connects to the system bus, finds our logind session, follows its lock state and the
-/// manager's sleep signal, and reads `LockedHint`. The error says why it can't.
+/// Connects to the system bus, finds our logind session, follows its lock state, the manager's
+/// sleep signal and `BlockInhibited`, and reads `LockedHint` and `BlockInhibited` (whether idle
+/// is inhibited, `None` if logind does not say). The error says why it can't.
 async fn logind(
     streams: &mut Vec<BoxStream<'static, SessionEvent>>,
-) -> Result<(Connection, OwnedObjectPath, bool), String> {
+) -> Result<(Connection, OwnedObjectPath, bool, Option<bool>), String> {
     let conn = zbus::connection::Builder::system()
         .method_timeout(Duration::from_secs(5))
         .build()
@@ -440,6 +480,16 @@ async fn logind(
         .map_err(bad)?,
     );
     streams.push(follow(&conn, hint, read_locked_hint).await.map_err(bad)?);
+    let inhibit = signal()
+        .sender(LOGIN1)
+        .interface("org.freedesktop.DBus.Properties")
+        .member("PropertiesChanged")
+        .path(MANAGER_PATH)
+        .arg(0, MANAGER_IFACE)
+        .build()
+        .map_err(bad)?;
+    streams.push(follow(&conn, inhibit, read_block_inhibited).await.map_err(bad)?);
+    let inhibited = manager.block_inhibited().await.ok().map(|what| idle_inhibited(&what));
 
     let session = LoginSessionProxy::builder(&conn)
         .path(path.clone())
@@ -448,7 +498,7 @@ async fn logind(
         .await
         .map_err(bad)?;
     let locked = session.locked_hint().await.map_err(bad)?;
-    Ok((conn, path, locked))
+    Ok((conn, path, locked, inhibited))
 }
 
 /// Our session's object: by `$XDG_SESSION_ID`, else by our PID, else logind's own choice for
@@ -474,4 +524,17 @@ fn read_locked_hint(m: &Message) -> Option<SessionEvent> {
     let (_iface, changed, _invalidated): Changed = m.body().deserialize().ok()?;
     let value = changed.get("LockedHint")?;
     bool::try_from(value).ok().map(SessionEvent::Locked)
+}
+
+/// Whether logind's `BlockInhibited` ("sleep:idle:handle-lid-switch") contains `idle`.
+fn idle_inhibited(what: &str) -> bool {
+    what.split(':').any(|w| w == "idle")
+}
+
+/// `BlockInhibited` out of a `PropertiesChanged` for the manager interface, if it is in it.
+fn read_block_inhibited(m: &Message) -> Option<SessionEvent> {
+    type Changed = (String, std::collections::HashMap<String, OwnedVariant>, Vec<String>);
+    let (_iface, changed, _invalidated): Changed = m.body().deserialize().ok()?;
+    let value = changed.get("BlockInhibited")?;
+    String::try_from(value.try_clone().ok()?).ok().map(|what| SessionEvent::Inhibited(idle_inhibited(&what)))
 }

@@ -19,7 +19,7 @@ use super::care::{self, CareRules, Finding, Logged, ShownIn};
 use super::catalog::Catalog;
 use super::limits::{self, HoldReason};
 use super::planner::{Conditions, Event, Outcome, Planner, PlannerState, Reminder, Rules};
-use super::presence::{Away, Presence};
+use super::presence::{Away, Busy, Presence};
 use super::schedule::next_day_begins;
 use super::{Area, Kind, Symptom, advice};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -29,6 +29,7 @@ pub use screen::Leftover;
 use screen::{Note, Screen, What};
 pub use simulate::{Planned, simulate};
 pub use status::{EngineStatus, Next};
+use std::collections::BTreeSet;
 
 /// What the engine needs from the config.
 #[derive(Debug, Clone)]
@@ -45,6 +46,10 @@ pub struct Settings {
     pub expire: Duration,
     /// A locked screen or a sleeping machine counts as a break.
     pub lock_counts_as_break: bool,
+    /// No routine prompt this soon after being busy ends.
+    pub after_busy: Duration,
+    /// No routine prompt this soon after unlocking.
+    pub after_unlock: Duration,
 }
 
 /// Where a stored report came from, so its answer goes back the right way.
@@ -115,6 +120,11 @@ pub enum Input {
     },
     Back {
         cause: Away,
+    },
+    /// Busy by `cause` began (`on`) or ended: the camera, an idle inhibitor, full screen.
+    Busy {
+        cause: Busy,
+        on: bool,
     },
     /// `postured pause`: until then, or until the next day begins.
     Pause(Option<DateTime<Utc>>),
@@ -251,6 +261,10 @@ pub struct Engine {
     findings: Vec<Finding>,
     assessed_on: Option<NaiveDate>,
     presence: Presence,
+    /// The ways the user is busy now.
+    occupied: BTreeSet<Busy>,
+    /// Until when routine prompts keep waiting after being busy or after unlocking, and why.
+    settling: Option<(DateTime<Utc>, HoldReason)>,
     dnd: bool,
     server: Option<Server>,
     retry_at: Option<DateTime<Utc>>,
@@ -288,6 +302,8 @@ impl Engine {
             findings: Vec::new(),
             assessed_on: None,
             presence: Presence::default(),
+            occupied: BTreeSet::new(),
+            settling: None,
             dnd: false,
             server: None,
             retry_at: None,
@@ -361,6 +377,7 @@ impl Engine {
                 self.presence.begin(cause, since.min(now));
             }
             Input::Back { cause } => self.back(cause, now),
+            Input::Busy { cause, on } => self.set_busy(cause, on, now),
             Input::Pause(until) => {
                 let (zone, day_starts) = (self.planner.rules.zone, self.planner.rules.limits.day_starts);
                 let until = until.unwrap_or_else(|| next_day_begins(&zone, day_starts, now));
@@ -405,6 +422,7 @@ impl Engine {
             self.screen.next_expiry(),
             self.retry_at,
             self.care_retry_at,
+            self.settling.map(|(t, _)| t),
             (!self.findings.is_empty()).then(|| care.next_change(&self.settings.care, now)).flatten(),
             day_change,
         ]
@@ -417,6 +435,38 @@ impl Engine {
     /// Whether a question of ours is being answered (or its report stored).
     fn busy(&self) -> bool {
         self.saving.is_some() || self.screen.in_conversation() || self.screen.sending_reminder()
+    }
+
+    /// What holds routine prompts because the user is busy or has just come back from being
+    /// busy or from unlocking, if anything.
+    fn occupied(&self, now: DateTime<Utc>) -> Option<HoldReason> {
+        if !self.occupied.is_empty() {
+            return Some(HoldReason::Busy);
+        }
+        self.settling.filter(|(t, _)| now < *t).map(|(_, reason)| reason)
+    }
+
+    /// Routine prompts wait until at least `until`.
+    fn settle(&mut self, until: DateTime<Utc>, reason: HoldReason, now: DateTime<Utc>) {
+        let current = self.settling.filter(|(t, _)| *t > now);
+        if until > now && current.is_none_or(|(t, _)| until > t) {
+            self.settling = Some((until, reason));
+        }
+    }
+
+    fn set_busy(&mut self, cause: Busy, on: bool, now: DateTime<Utc>) {
+        if on {
+            if self.occupied.insert(cause) {
+                self.say(false, format!("busy: {cause}; routine reminders wait"));
+            }
+        } else if self.occupied.remove(&cause) {
+            if self.occupied.is_empty() {
+                self.say(false, format!("no longer busy ({cause} ended)"));
+                self.settle(now + self.settings.after_busy, HoldReason::Busy, now);
+            } else {
+                self.say(false, format!("{cause} ended; still busy"));
+            }
+        }
     }
 
     fn no_server(&self, now: DateTime<Utc>) -> bool {
@@ -450,6 +500,9 @@ impl Engine {
     fn pass(&mut self, now: DateTime<Utc>) {
         if self.retry_at.is_some_and(|t| now >= t) {
             self.retry_at = None;
+        }
+        if self.settling.is_some_and(|(t, _)| now >= t) {
+            self.settling = None;
         }
         self.expire(now);
         self.remind(now);
@@ -501,10 +554,27 @@ impl Engine {
             away: self.presence.is_away(),
             busy: self.busy(),
             no_server: self.no_server(now),
+            occupied: self.occupied(now),
         };
+        // Kinds that waited while the user was busy or settling: when one of them comes, the
+        // others start over rather than following it one by one.
+        let waited: Vec<Kind> = self
+            .planner
+            .state
+            .held
+            .iter()
+            .filter(|(_, r)| matches!(r, HoldReason::Busy | HoldReason::AfterUnlock))
+            .map(|(k, _)| *k)
+            .collect();
         for event in self.planner.step_with(now, conditions) {
             match event {
-                Event::Fired(r) => self.show_reminder(r, now),
+                Event::Fired(r) => {
+                    if conditions.occupied.is_none() && waited.contains(&r.kind) {
+                        let others: Vec<Kind> = waited.iter().copied().filter(|k| *k != r.kind).collect();
+                        self.planner.start_over(&others, now);
+                    }
+                    self.show_reminder(r, now)
+                }
                 Event::Held { at, kind, reason, until, dropped } => {
                     self.effects.push(Effect::Held { at, kind, reason, until, dropped });
                 }
@@ -824,6 +894,9 @@ impl Engine {
 
     fn back(&mut self, cause: Away, now: DateTime<Utc>) {
         let Some(absence) = self.presence.end(cause, now) else { return };
+        if absence.began.contains_key(&Away::Locked) {
+            self.settle(now + self.settings.after_unlock, HoldReason::AfterUnlock, now);
+        }
         let lock_counts = self.settings.lock_counts_as_break;
         let counts = |c: Away| lock_counts || !matches!(c, Away::Locked | Away::Asleep);
         if cause == Away::Asleep {
@@ -988,7 +1061,7 @@ impl Engine {
                 }
                 // Looked at again when the user is back, do-not-disturb ends or the
                 // questions are answered: each is an input.
-                if self.dnd || self.presence.is_away() || self.busy() {
+                if self.dnd || self.presence.is_away() || self.busy() || self.occupied(now).is_some() {
                     continue;
                 }
             }

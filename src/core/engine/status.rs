@@ -6,7 +6,7 @@
 use super::Engine;
 use crate::core::limits::HoldReason;
 use crate::core::planner::Event;
-use crate::core::{Away, Kind};
+use crate::core::{Away, Busy, Kind};
 use chrono::{DateTime, Utc};
 
 /// The next reminder as it will happen.
@@ -23,7 +23,7 @@ pub struct Next {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct EngineStatus {
-    /// `active`, `paused`, `snoozed`, `off-hours`, `away` or `dnd`.
+    /// `active`, `paused`, `snoozed`, `off-hours`, `away`, `busy` or `dnd`.
     pub state: &'static str,
     /// `None` with `why` set: it waits for an event (the user back, a server, an answer).
     pub next: Option<Next>,
@@ -37,6 +37,8 @@ pub struct EngineStatus {
     pub max_per_hour: u32,
     pub dnd: bool,
     pub away: Vec<Away>,
+    /// Why the user is busy now (the camera in use, ...); empty when not.
+    pub busy: Vec<Busy>,
     pub next_wake: Option<DateTime<Utc>>,
     /// The question open on screen, if any: `reminder`, `area`, `severity`, `symptoms`.
     pub open: Option<&'static str>,
@@ -63,6 +65,8 @@ impl Engine {
             "off-hours"
         } else if self.presence.is_away() {
             "away"
+        } else if !self.occupied.is_empty() {
+            "busy"
         } else if self.dnd {
             "dnd"
         } else {
@@ -70,6 +74,8 @@ impl Engine {
         };
         let waiting = if self.presence.is_away() {
             Some("away")
+        } else if !self.occupied.is_empty() {
+            Some("busy")
         } else if self.busy() {
             Some("conversation")
         } else if self.server.is_none() {
@@ -94,6 +100,7 @@ impl Engine {
             max_per_hour: limits.max_per_hour,
             dnd: self.dnd,
             away: self.presence.causes(),
+            busy: self.occupied.iter().copied().collect(),
             next_wake: self.next_wake(now),
             open: self.screen.reminder().map(|(stage, _)| stage.as_str()),
         }
@@ -113,12 +120,18 @@ impl Engine {
             .map(|(k, r)| (*k, *r))
             .collect();
         let end = now + LOOK_AHEAD;
-        let mut at = now;
+        // Settling after being busy or unlocking: nothing comes before it ends.
+        let settling = self.settling.filter(|(t, _)| *t > now);
+        let mut at = settling.map_or(now, |(t, _)| t);
         for _ in 0..5000 {
             for event in p.step_with(at, conditions) {
                 match event {
                     Event::Fired(r) => {
                         let why = holds.iter().rev().find(|(k, _)| *k == r.kind).map(|(_, reason)| *reason);
+                        let why = match settling {
+                            Some((t, reason)) if r.at == t => Some(reason),
+                            _ => why,
+                        };
                         let (why, words) = match why {
                             Some(reason) => (reason.as_str(), reason.words()),
                             None if Some(r.kind) == snoozed => ("snoozed", HoldReason::Snoozed.words()),

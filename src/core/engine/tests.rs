@@ -634,3 +634,125 @@ fn issue10_pops_logged_over_the_bus_bring_the_popping_note_once() {
     let notes: Vec<_> = d.advice.values().filter(|(f, _)| f.reason == care::Reason::Popping).collect();
     assert_eq!(notes.len(), 1);
 }
+
+/// Busy (issue 11): a desk with two kinds due at the same time, to see that nothing piles up.
+fn busy_desk() -> Desk {
+    let config =
+        every_day("30m", "[reminders.eyes]\nenabled = true\ninterval = \"30m\"\ncooldown = \"0s\"\n");
+    Desk::new(settings(&config), monday(8, 0))
+}
+
+fn busy(d: &mut Desk, cause: Busy, on: bool) {
+    d.input(Input::Busy { cause, on });
+}
+
+#[test]
+fn issue11_busy_holds_routine_reminders_and_one_comes_after_the_grace() {
+    let mut d = busy_desk();
+    busy(&mut d, Busy::Camera, true);
+    let s = d.engine.status(d.now);
+    assert_eq!((s.state, s.busy.clone()), ("busy", vec![Busy::Camera]));
+    d.advance(Duration::hours(2));
+    assert!(d.shown_rows.is_empty(), "held while the camera is in use: {:?}", d.shown_rows);
+    let s = d.engine.status(d.now);
+    assert_eq!(s.next.as_ref().map(|n| n.why), Some("busy"));
+    assert!(d.effects.iter().any(|e| matches!(e, Effect::Held { reason: HoldReason::Busy, .. })));
+    assert_eq!(
+        (HoldReason::Busy.as_str(), HoldReason::Busy.words()),
+        ("busy", "you are in a call, a presentation or full screen")
+    );
+    // Two causes: it ends with the last.
+    busy(&mut d, Busy::Inhibit, true);
+    busy(&mut d, Busy::Camera, false);
+    d.advance(Duration::minutes(10));
+    assert!(d.shown_rows.is_empty());
+    assert_eq!(d.engine.status(d.now).busy, [Busy::Inhibit]);
+    busy(&mut d, Busy::Inhibit, false);
+    let ended = d.now;
+    assert_eq!(d.engine.status(d.now).state, "active");
+    assert_eq!(
+        d.engine.status(d.now).next.map(|n| (n.at, n.why)),
+        Some((ended + Duration::minutes(2), "busy"))
+    );
+    d.advance(Duration::minutes(1));
+    assert!(d.shown_rows.is_empty(), "not within the grace");
+    d.advance(Duration::minutes(1));
+    assert_eq!(d.shown_rows.len(), 1, "one after the grace");
+    assert_eq!(d.shown_rows[0].1.at, ended + Duration::minutes(2));
+    let (id, _) = d.top().unwrap();
+    d.click(id, "done");
+    // Not a pile: the other kind that waited starts over instead of following a minute later.
+    d.advance(Duration::minutes(20));
+    assert_eq!(d.shown_rows.len(), 1, "{:?}", d.shown_rows);
+}
+
+#[test]
+fn issue11_busy_holds_routine_care_but_never_a_warning_sign() {
+    let mut d = desk("8h");
+    busy(&mut d, Busy::Fullscreen, true);
+    called(&mut d, 1, 0, Area::Neck, 8, ShownIn::Dbus);
+    assert_eq!(d.advice.len(), 1, "stored as given to the caller");
+    assert!(
+        !d.screen.values().any(|s| s == "Go gently today"),
+        "routine care is not put on screen while busy"
+    );
+    let report = Logged {
+        id: 2,
+        at: d.now,
+        logged_at: d.now,
+        area: Area::LowerBack,
+        severity: 4,
+        symptoms: vec![Symptom::Weakness],
+    };
+    d.input(Input::ReportStored { from: ReportFrom::Call(2, ShownIn::Dbus), report });
+    assert!(d.screen.values().any(|s| s == "Please get medical help now"), "warning signs through busy");
+
+    // Routine care that falls due while busy waits for the grace after it.
+    let mut d = desk("8h");
+    called(&mut d, 1, 0, Area::Neck, 8, ShownIn::Terminal);
+    let (id, _) = d.top().unwrap();
+    d.click(id, "later");
+    busy(&mut d, Busy::Camera, true);
+    d.advance(Duration::days(1));
+    assert_eq!(d.advice.len(), 1, "held while busy");
+    busy(&mut d, Busy::Camera, false);
+    d.advance(Duration::minutes(1));
+    assert_eq!(d.advice.len(), 1, "held within the grace");
+    d.advance(Duration::minutes(1));
+    assert_eq!(d.advice.len(), 2, "shown after the grace");
+}
+
+#[test]
+fn issue11_no_routine_prompt_within_after_unlock() {
+    let mut d = desk("30m");
+    d.advance(Duration::minutes(25));
+    d.input(Input::Away { cause: Away::Locked, since: d.now });
+    d.advance(Duration::seconds(30));
+    d.input(Input::Back { cause: Away::Locked });
+    let back = d.now;
+    let s = d.engine.status(d.now);
+    assert_eq!(s.next.map(|n| (n.at, n.why)), Some((back + Duration::minutes(10), "after_unlock")));
+    d.advance(Duration::minutes(9));
+    assert!(d.shown_rows.is_empty(), "not within ten minutes of unlocking");
+    d.advance(Duration::minutes(1));
+    assert_eq!(d.shown_rows.len(), 1);
+    assert_eq!(d.shown_rows[0].1.at, back + Duration::minutes(10));
+    // Idle alone is not an unlock.
+    let mut d = desk("30m");
+    d.advance(Duration::minutes(25));
+    d.input(Input::Away { cause: Away::Idle, since: d.now });
+    d.advance(Duration::seconds(30));
+    d.input(Input::Back { cause: Away::Idle });
+    d.run_until(monday(8, 30));
+    assert_eq!(d.shown_rows.len(), 1);
+}
+
+#[test]
+fn issue11_after_busy_and_after_unlock_are_settings() {
+    let text = every_day("30m", "[session]\nafter_busy = \"0s\"\nafter_unlock = \"1m\"\n");
+    let mut d = Desk::new(settings(&text), monday(8, 0));
+    busy(&mut d, Busy::Camera, true);
+    d.advance(Duration::hours(1));
+    busy(&mut d, Busy::Camera, false);
+    assert_eq!(d.shown_rows.len(), 1, "no grace with 0s");
+}
