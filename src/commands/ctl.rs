@@ -124,12 +124,13 @@ pub fn toggle() -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The word a status bar styles by: the daemon's state, or `busy` while a question of ours
-/// waits for an answer, or `stopped` when no daemon runs.
+/// The word a status bar styles by: the daemon's state (`busy` while you are in a call, a
+/// presentation or full screen), `answering` while a question of ours waits for an answer, or
+/// `stopped` when no daemon runs.
 fn class(status: Option<&Status>) -> &str {
     match status {
         None => "stopped",
-        Some(s) if s.state == "active" && s.next_why == "conversation" => "busy",
+        Some(s) if s.state == "active" && s.next_why == "conversation" => "answering",
         Some(s) if s.state.is_empty() => "active",
         Some(s) => &s.state,
     }
@@ -144,7 +145,9 @@ fn short_text(status: Option<&Status>) -> String {
         "snoozed" => format!("snoozed until {}", when(&s.snoozed_until, now)),
         "dnd" => "do not disturb".to_owned(),
         "away" => "away".to_owned(),
-        "busy" => "waiting for your answer".to_owned(),
+        "answering" => "waiting for your answer".to_owned(),
+        "busy" if s.busy.is_empty() => "busy".to_owned(),
+        "busy" => format!("busy: {}", s.busy),
         "off-hours" => "off hours".to_owned(),
         _ if s.next_at.is_empty() => "nothing planned".to_owned(),
         _ => format!("{} {}", s.next_kind, when(&s.next_at, now)),
@@ -303,4 +306,19 @@ pub fn simple(what: &str, seconds: Option<u64>) -> anyhow::Result<ExitCode> {
     })?;
     outln!("{text}")?;
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bar_tells_being_busy_from_a_question_waiting_for_an_answer() {
+        let busy = Status { state: "busy".into(), busy: "camera in use".into(), ..Default::default() };
+        assert_eq!((class(Some(&busy)), short_text(Some(&busy)).as_str()), ("busy", "busy: camera in use"));
+        let asking = Status { state: "active".into(), next_why: "conversation".into(), ..Default::default() };
+        assert_eq!(class(Some(&asking)), "answering");
+        assert_eq!(short_text(Some(&asking)), "waiting for your answer");
+        assert_eq!(class(None), "stopped");
+    }
 }

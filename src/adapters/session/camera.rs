@@ -1,7 +1,8 @@
 //! The camera in use, from inotify: `IN_OPEN` and `IN_CLOSE_*` on the `video*` devices in
 //! `/dev` (event-driven; the daemon never looks at the devices on a timer). Opens minus closes
-//! per device say whether any is open. `POSTURED_VIDEO_DIR` points it at another folder, for
-//! tests only.
+//! per device say whether any is open. inotify merges identical events that come back to back,
+//! so when the count says "all closed" (and once at start) the open descriptors of processes
+//! are looked at to be sure. `POSTURED_VIDEO_DIR` points it at another folder, for tests only.
 
 use super::SessionEvent;
 use futures_util::StreamExt;
@@ -30,8 +31,12 @@ pub fn watch() -> std::io::Result<(String, BoxStream<'static, SessionEvent>)> {
     let fd = unsafe { AsyncFd::register_with_interest(fd, tokio::io::Interest::READABLE) }
         .map_err(|e| std::io::Error::other(e.to_string()))?;
     let name = format!("camera (inotify on {}/video*)", dir.display());
-    let state = (fd, BTreeMap::<Vec<u8>, u32>::new(), false);
-    let stream = futures_util::stream::unfold(state, |(fd, mut open, mut busy)| async move {
+    let held_at_start = held_open(&dir);
+    let state = (fd, BTreeMap::<Vec<u8>, u32>::new(), false, held_at_start, dir);
+    let stream = futures_util::stream::unfold(state, |(fd, mut open, mut busy, start, dir)| async move {
+        if start {
+            return Some((SessionEvent::Camera(true), (fd, open, true, false, dir)));
+        }
         loop {
             let Ok(mut ready) = fd.readable().await else { return None };
             let mut buf = [MaybeUninit::<u8>::uninit(); 4096];
@@ -47,10 +52,11 @@ pub fn watch() -> std::io::Result<(String, BoxStream<'static, SessionEvent>)> {
                     Err(_) => return None,
                 }
             }
-            let now = !open.is_empty();
+            // Two opens can arrive as one event: before saying "closed", make sure.
+            let now = !open.is_empty() || (busy && held_open(&dir));
             if now != busy {
                 busy = now;
-                return Some((SessionEvent::Camera(now), (fd, open, busy)));
+                return Some((SessionEvent::Camera(now), (fd, open, busy, false, dir)));
             }
         }
     });
@@ -72,4 +78,19 @@ fn count(open: &mut BTreeMap<Vec<u8>, u32>, name: Option<&[u8]>, events: ReadFla
             open.remove(name);
         }
     }
+}
+
+/// Whether any process we can see holds a `video*` device of `dir` open, from the descriptors
+/// in `/proc/*/fd`. Read only at start and when the count says the last one closed.
+fn held_open(dir: &std::path::Path) -> bool {
+    let Ok(procs) = std::fs::read_dir("/proc") else { return false };
+    procs.flatten().filter(|p| p.file_name().to_string_lossy().bytes().all(|b| b.is_ascii_digit())).any(|p| {
+        let Ok(fds) = std::fs::read_dir(p.path().join("fd")) else { return false };
+        fds.flatten().any(|fd| {
+            std::fs::read_link(fd.path()).is_ok_and(|target| {
+                target.parent() == Some(dir)
+                    && target.file_name().is_some_and(|n| n.to_string_lossy().starts_with("video"))
+            })
+        })
+    })
 }
