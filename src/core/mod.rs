@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod engine;
 pub mod kind;
 pub mod limits;
+pub mod names;
 pub mod planner;
 pub mod presence;
 pub mod schedule;
