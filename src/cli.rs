@@ -160,6 +160,15 @@ pub enum Command {
         no_start: bool,
     },
 
+    /// Answer a few questions once (osteoporosis, hypermobility, a recent spinal injury or
+    /// surgery, inflammatory spinal arthritis), so postured never suggests a move that is not
+    /// for you
+    ///
+    /// Each is skippable, or answer "I'd rather not say". The answers go to `care.exclusions`
+    /// in the config file; its comments and other keys stay as they are.
+    #[command(after_help = "Example:\n  postured setup")]
+    Setup,
+
     /// Stop and remove the systemd user service (config and data are kept)
     #[command(after_help = "Example:\n  postured uninstall")]
     Uninstall,
