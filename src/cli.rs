@@ -1,5 +1,6 @@
 //! The command line: subcommands, options and their help text.
 
+use crate::core::names::{self, Named};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -91,7 +92,7 @@ pub enum Command {
     )]
     Log {
         /// Where
-        #[arg(long, value_enum, required_unless_present = "popped")]
+        #[arg(long, value_parser = named::<crate::core::Area>(), required_unless_present = "popped")]
         area: Option<crate::core::Area>,
         /// How strong: 0 none, 3 mild, 5 moderate, 8 severe, 10 worst imaginable
         #[arg(long, value_parser = clap::value_parser!(u8).range(0..=10), allow_negative_numbers = true,
@@ -101,7 +102,7 @@ pub enum Command {
         #[arg(long, conflicts_with_all = ["area", "severity", "symptoms", "note"])]
         popped: bool,
         /// A sign that came with it (repeat for several)
-        #[arg(long = "symptom", value_enum, value_name = "SYMPTOM")]
+        #[arg(long = "symptom", value_parser = named::<crate::core::Symptom>(), value_name = "SYMPTOM")]
         symptoms: Vec<crate::core::Symptom>,
         /// A short note, e.g. "after a long call" (at most 1000 characters; tabs and line breaks
         /// but no other control characters); `-` reads it from standard input
@@ -158,6 +159,15 @@ pub enum Command {
         #[arg(long)]
         no_start: bool,
     },
+
+    /// Answer a few questions once (osteoporosis, hypermobility, a recent spinal injury or
+    /// surgery, inflammatory spinal arthritis), so postured never suggests a move that is not
+    /// for you
+    ///
+    /// Each is skippable, or answer "I'd rather not say". The answers go to `care.exclusions`
+    /// in the config file; its comments and other keys stay as they are.
+    #[command(after_help = "Example:\n  postured setup")]
+    Setup,
 
     /// Stop and remove the systemd user service (config and data are kept)
     #[command(after_help = "Example:\n  postured uninstall")]
@@ -235,6 +245,18 @@ pub enum StatusFormat {
     Polybar,
 }
 
+/// A value named by the core's naming table (`core::names`): its names and aliases, with their
+/// help, so help, completions, errors and D-Bus all take the same names.
+fn named<T: Named + Send + Sync>() -> impl clap::builder::TypedValueParser<Value = T> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    let values = T::TABLE.iter().filter(|n| !n.hidden).map(|n| {
+        let value = PossibleValue::new(n.name).aliases(n.aliases.iter().copied());
+        if n.help.is_empty() { value } else { value.help(n.help) }
+    });
+    PossibleValuesParser::new(values)
+        .map(|text| names::parse::<T>(&text).expect("a possible value is a name in the table"))
+}
+
 /// A human duration for the CLI, in whole seconds.
 fn parse_duration(text: &str) -> Result<u64, String> {
     let d = crate::config::fields::parse_duration(text)?;
@@ -251,7 +273,7 @@ pub struct ReportArgs {
     pub days: u32,
 
     /// Only this body area
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = named::<crate::core::Area>())]
     pub area: Option<crate::core::Area>,
 
     /// What to write

@@ -39,6 +39,7 @@ fn main() -> ExitCode {
         },
         Command::Install { no_start } => commands::install::install(cli.config, no_start),
         Command::Uninstall => commands::install::uninstall(),
+        Command::Setup => commands::setup::run(cli.config),
         Command::Plan(args) => commands::plan::run(cli.config, &args),
         Command::CheckConfig { path } => commands::check_config::run(path.or(cli.config)),
         Command::Completions { shell } => commands::docs::completions(shell),

@@ -11,3 +11,4 @@ pub mod out;
 pub mod output_file;
 pub mod plan;
 pub mod report;
+pub mod setup;

@@ -3,8 +3,8 @@
 
 use super::error::ConfigError;
 use super::fields::{At, Doc};
-use super::raw::{Int, Str};
-use crate::core::CareRules;
+use super::raw::{Int, List, Str};
+use crate::core::{CareRules, Exclusion};
 use serde::Deserialize;
 use std::path::Path;
 use std::time::Duration;
@@ -25,6 +25,7 @@ pub struct RawCare {
     pub warning_pause: Option<Str>,
     pub episodes: Option<Int>,
     pub link: Option<Str>,
+    pub exclusions: Option<List>,
 }
 
 /// The care rules with the optional link, as the program runs with them.
@@ -50,11 +51,28 @@ pub struct CarePart {
     warning_pause: Option<At<Duration>>,
     episodes: Option<At<u32>>,
     link: Option<At<String>>,
+    exclusions: Option<At<Vec<Exclusion>>>,
 }
 
 const SEC: Duration = Duration::from_secs(1);
 const fn days(d: u64) -> Duration {
     Duration::from_secs(d * 86_400)
+}
+
+/// `care.exclusions`: names from the naming table, each once.
+fn read_exclusions(doc: &Doc, raw: &Option<List>) -> Result<Option<At<Vec<Exclusion>>>, ConfigError> {
+    let Some(list) = raw else { return Ok(None) };
+    let mut out = Vec::new();
+    for item in list.get_ref() {
+        let x: Exclusion = item
+            .get_ref()
+            .parse()
+            .map_err(|why: String| doc.error(item.span(), format!("`care.exclusions`: {why}")))?;
+        if !out.contains(&x) {
+            out.push(x);
+        }
+    }
+    Ok(Some(doc.at(out, list.span())))
 }
 
 impl CarePart {
@@ -93,6 +111,7 @@ impl CarePart {
             warning_pause: doc.duration(&raw.warning_pause, "care.warning_pause", SEC, days(30))?,
             episodes: doc.int(&raw.episodes, "care.episodes", 2, 10)?,
             link,
+            exclusions: read_exclusions(doc, &raw.exclusions)?,
         })
     }
 
@@ -113,7 +132,8 @@ impl CarePart {
             remind_later,
             warning_pause,
             episodes,
-            link
+            link,
+            exclusions
         );
     }
 
@@ -138,6 +158,7 @@ impl CarePart {
             remind_later: span(get(&self.remind_later, user, "care.remind_later")?),
             warning_pause: span(get(&self.warning_pause, user, "care.warning_pause")?),
             episodes: get(&self.episodes, user, "care.episodes")?,
+            exclusions: self.exclusions.map(|x| x.value).unwrap_or_default(),
         };
         Ok(Care { rules, link: self.link.map(|l| l.value.trim().to_owned()) })
     }

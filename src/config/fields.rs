@@ -35,7 +35,7 @@ impl Doc<'_> {
         ConfigError::at(self.source, Some(span), message)
     }
 
-    fn at<T>(&self, value: T, span: Range<usize>) -> At<T> {
+    pub fn at<T>(&self, value: T, span: Range<usize>) -> At<T> {
         At { value, loc: Loc { source: self.index, span } }
     }
 

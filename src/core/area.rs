@@ -1,13 +1,10 @@
 //! Body areas that stretches target and discomfort reports name.
 
-use serde::{Deserialize, Serialize};
+use super::names::{self, Name, Named};
 use std::fmt;
 use std::str::FromStr;
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, clap::ValueEnum,
-)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Area {
     Neck,
     UpperBack,
@@ -19,10 +16,28 @@ pub enum Area {
     WholeBody,
     /// Not an area to log: neck, upper back and shoulders taken together, for the care rules
     /// that also look at "any upper-body area" (P1, P2).
-    #[value(skip)]
     UpperBody,
 }
 
+const fn area(value: Area, name: &'static str, words: &'static str) -> Name<Area> {
+    Name { value, name, aliases: &[], words, help: "", hidden: false }
+}
+
+impl Named for Area {
+    const WHAT: &'static str = "area";
+    const TABLE: &'static [Name<Area>] = &[
+        area(Area::Neck, "neck", "neck"),
+        area(Area::UpperBack, "upper-back", "upper back"),
+        area(Area::Shoulders, "shoulders", "shoulders"),
+        area(Area::Chest, "chest", "chest"),
+        area(Area::LowerBack, "lower-back", "lower back"),
+        area(Area::Wrists, "wrists", "wrists"),
+        area(Area::Eyes, "eyes", "eyes"),
+        area(Area::WholeBody, "whole-body", "whole body"),
+        Name { hidden: true, ..area(Area::UpperBody, "upper-body", "upper body") },
+    ];
+}
+names::serde_by_name!(Area);
 impl Area {
     pub const ALL: [Area; 8] = [
         Area::Neck,
@@ -39,17 +54,7 @@ impl Area {
     pub const UPPER_BODY: [Area; 3] = [Area::Neck, Area::UpperBack, Area::Shoulders];
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Area::UpperBody => "upper-body",
-            Area::Neck => "neck",
-            Area::UpperBack => "upper-back",
-            Area::Shoulders => "shoulders",
-            Area::Chest => "chest",
-            Area::LowerBack => "lower-back",
-            Area::Wrists => "wrists",
-            Area::Eyes => "eyes",
-            Area::WholeBody => "whole-body",
-        }
+        names::row(self).name
     }
 
     /// Before a noun: "wrist discomfort", "upper back discomfort".
@@ -66,13 +71,7 @@ impl Area {
 
     /// Plain words for sentences and buttons: "upper back", "shoulders".
     pub fn words(self) -> &'static str {
-        match self {
-            Area::UpperBack => "upper back",
-            Area::LowerBack => "lower back",
-            Area::WholeBody => "whole body",
-            Area::UpperBody => "upper body",
-            other => other.as_str(),
-        }
+        names::row(self).words
     }
 }
 
@@ -85,9 +84,6 @@ impl fmt::Display for Area {
 impl FromStr for Area {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Area::ALL
-            .into_iter()
-            .find(|a| a.as_str() == s)
-            .ok_or_else(|| format!("unknown area `{s}`; expected one of {}", super::kind::names(&Area::ALL)))
+        names::parse(s)
     }
 }

@@ -37,6 +37,9 @@ pub struct CareRules {
     pub warning_pause: Duration,
     /// RC1: this many separate episodes within 12 months suggest a prevention plan.
     pub episodes: u32,
+    /// Conditions the user has (`care.exclusions`): no self-mobilisation, and no entry whose
+    /// cautions name one of them.
+    pub exclusions: Vec<super::Exclusion>,
 }
 
 impl Default for CareRules {
@@ -54,6 +57,7 @@ impl Default for CareRules {
             remind_later: Duration::days(1),
             warning_pause: Duration::hours(48),
             episodes: 3,
+            exclusions: Vec::new(),
         }
     }
 }
@@ -650,6 +654,8 @@ pub struct Adapt {
     pub paused: Vec<Area>,
     /// No upper-back self-mobilisation: after a severe upper-back report or any warning sign.
     pub no_self_mobilisation: bool,
+    /// `care.exclusions`: never the self-mobilisation, nor an entry whose cautions name one.
+    pub excluded: Vec<super::Exclusion>,
 }
 
 /// How far back suggestions adapt to reports.
@@ -660,7 +666,7 @@ pub fn adapt(rules: &CareRules, reports: &[Logged], now: DateTime<Utc>) -> Adapt
     let mut recent: Vec<&Logged> =
         reports.iter().filter(|r| r.at <= now && now - r.news_at() < window).collect();
     recent.sort_by_key(|r| std::cmp::Reverse((r.at, r.id)));
-    let mut a = Adapt::default();
+    let mut a = Adapt { excluded: rules.exclusions.clone(), ..Adapt::default() };
     for r in &recent {
         let warning = r.urgency(rules).is_some() && now - r.news_at() < rules.warning_pause;
         if warning && !a.paused.contains(&r.area) {

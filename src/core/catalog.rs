@@ -3,6 +3,7 @@
 
 use super::area::Area;
 use super::care::Adapt;
+use super::exclusion::Exclusion;
 use super::kind::Kind;
 use super::limits::{self, LimitRules, LimitState};
 use super::symptom::Symptom;
@@ -44,7 +45,14 @@ impl Entry {
         let area_paused = adapt.paused.iter().any(targets);
         let cautioned =
             adapt.avoid.iter().any(|(area, symptom)| targets(area) && self.avoid_with.contains(symptom));
-        !(popping_paused || area_paused || cautioned)
+        !(popping_paused || area_paused || cautioned || self.excluded_by(&adapt.excluded))
+    }
+
+    /// Never suggested with these conditions (`care.exclusions`): the self-mobilisation with
+    /// any of them, any entry whose cautions name one of them.
+    pub fn excluded_by(&self, exclusions: &[Exclusion]) -> bool {
+        (self.self_mobilisation && !exclusions.is_empty())
+            || exclusions.iter().any(|x| self.cautions.iter().any(|c| x.named_in(c)))
     }
 }
 
@@ -203,5 +211,59 @@ mod tests {
         assert_eq!(pick(&no_pop).as_deref(), Some("wrist"));
         let everything_paused = Adapt { paused: vec![Area::Wrists], ..no_pop };
         assert_eq!(pick(&everything_paused), None, "nothing suits: the planner falls back to a plain cue");
+    }
+
+    /// Stretch reminders every 30 minutes from 08:00 to 20:00 for `days` simulated days, with
+    /// `care` in the `[care]` table: the ids of the entries suggested.
+    fn suggested(care: &str, days: i64) -> Vec<String> {
+        use crate::config::{Source, from_sources};
+        use crate::core::PlannerState;
+        use crate::core::engine::{Engine, Planned, simulate};
+        let mut text = String::from("timezone = \"UTC\"\n[hours]\n");
+        for d in ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] {
+            text += &format!("{d} = [\"08:00-20:00\"]\n");
+        }
+        text += "[reminders.stretch]\ninterval = \"30m\"\ncooldown = \"0s\"\n\
+                 [reminders.posture]\nenabled = false\n[reminders.movement]\nenabled = false\n\
+                 [limits]\nmin_gap = \"1m\"\nmax_per_hour = 60\nmax_per_day = 200\nquiet_hours = []\n\
+                 [care]\n";
+        text += care;
+        let source = Source { path: "test.toml".into(), text };
+        let settings = from_sources(Some(source), None, |_| Ok(None)).unwrap_or_else(|e| panic!("{e}"));
+        let settings = crate::daemon::engine_settings(&settings);
+        let mut engine = Engine::new(settings, PlannerState::default(), Vec::new(), (0, 0));
+        let from = Utc.with_ymd_and_hms(2026, 6, 1, 7, 0, 0).unwrap();
+        let planned = simulate(&mut engine, from, Delta::days(days));
+        planned
+            .into_iter()
+            .filter_map(|p| match p {
+                Planned::Reminder(r) => r.entry,
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn exclusions_keep_the_self_mobilisation_and_every_entry_whose_cautions_name_them_away() {
+        let count = |ids: &[String], id: &str| ids.iter().filter(|i| *i == id).count();
+        let all = suggested("", 7);
+        for id in ["seated-upper-back-extension", "foam-roller-upper-back", "seated-thoracic-rotation"] {
+            assert!(count(&all, id) > 0, "{id} is suggested without exclusions: {all:?}");
+        }
+        let osteoporosis = suggested("exclusions = [\"osteoporosis\"]\n", 14);
+        assert_eq!(count(&osteoporosis, "seated-upper-back-extension"), 0, "{osteoporosis:?}");
+        assert_eq!(count(&osteoporosis, "foam-roller-upper-back"), 0, "its cautions name osteoporosis");
+        assert!(count(&osteoporosis, "seated-thoracic-rotation") > 0, "its cautions name an injury only");
+        let injury = suggested("exclusions = [\"spinal-injury\"]\n", 14);
+        for id in ["seated-upper-back-extension", "foam-roller-upper-back", "seated-thoracic-rotation"] {
+            assert_eq!(count(&injury, id), 0, "{id}: {injury:?}");
+        }
+        // Inflammatory spinal arthritis: no built-in caution names it; the self-mobilisation
+        // is still never suggested.
+        let arthritis = suggested("exclusions = [\"spinal-arthritis\"]\n", 14);
+        assert_eq!(count(&arthritis, "seated-upper-back-extension"), 0, "{arthritis:?}");
+        assert!(count(&arthritis, "foam-roller-upper-back") > 0);
+        let none = suggested("exclusions = []\n", 7);
+        assert_eq!(none, all, "an empty list changes nothing");
     }
 }

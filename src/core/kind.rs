@@ -1,15 +1,12 @@
 //! The kinds of reminder postured knows, their display names and which kinds one covers.
 
-use serde::{Deserialize, Serialize};
+use super::names::{self, Name, Named};
 use std::fmt;
 use std::str::FromStr;
 
 /// A kind of reminder. Each has its own interval; the larger kinds also count as the smaller
 /// ones (a movement break is also a stretch and a posture check), which keeps the total low.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, clap::ValueEnum,
-)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Kind {
     Posture,
     Eyes,
@@ -17,16 +14,26 @@ pub enum Kind {
     Movement,
 }
 
+const fn kind(value: Kind, name: &'static str, words: &'static str) -> Name<Kind> {
+    Name { value, name, aliases: &[], words, help: "", hidden: false }
+}
+
+impl Named for Kind {
+    const WHAT: &'static str = "reminder kind";
+    const TABLE: &'static [Name<Kind>] = &[
+        kind(Kind::Posture, "posture", "posture check"),
+        kind(Kind::Eyes, "eyes", "eye break"),
+        kind(Kind::Stretch, "stretch", "stretch break"),
+        kind(Kind::Movement, "movement", "movement break"),
+    ];
+}
+names::serde_by_name!(Kind);
+
 impl Kind {
     pub const ALL: [Kind; 4] = [Kind::Posture, Kind::Eyes, Kind::Stretch, Kind::Movement];
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Posture => "posture",
-            Kind::Eyes => "eyes",
-            Kind::Stretch => "stretch",
-            Kind::Movement => "movement",
-        }
+        names::row(self).name
     }
 
     /// How the notification names the kind.
@@ -68,13 +75,6 @@ impl fmt::Display for Kind {
 impl FromStr for Kind {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Kind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| format!("unknown reminder kind `{s}`; expected one of {}", names(&Kind::ALL)))
+        names::parse(s)
     }
-}
-
-pub(crate) fn names<T: fmt::Display>(items: &[T]) -> String {
-    items.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(", ")
 }

@@ -2,50 +2,58 @@
 //! to care: "seek urgent help now" or "contact a doctor today".
 
 use super::area::Area;
+use super::names::{self, Name, Named};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, clap::ValueEnum,
-)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Symptom {
-    /// Numbness or tingling
-    #[value(alias = "numbness")]
     Tingling,
-    /// Weakness in an arm or leg (or both legs)
     Weakness,
-    /// Pain spreading into an arm or leg
     Spreading,
-    /// Chest pain or breathlessness
-    #[value(alias = "breathlessness")]
     Chest,
-    /// Fever or feeling very unwell
     Fever,
-    /// Pain at night or at rest
-    #[value(alias = "rest")]
     Night,
-    /// Started after a fall or injury
-    #[value(alias = "fall")]
     Injury,
-    /// Headache or dizziness with neck pain
-    #[value(alias = "dizziness")]
     Headache,
-    /// Bladder or bowel changes
-    #[value(alias = "bowel")]
     Bladder,
-    /// Unexplained weight loss
     WeightLoss,
-    /// A sudden change in vision (blurred or double)
     Vision,
-    /// It disturbs sleep
-    #[value(alias = "disturbs-sleep")]
     Sleep,
-    /// It stopped normal activities
-    #[value(alias = "stopped-activities")]
     Activities,
 }
+
+const fn symptom(
+    value: Symptom,
+    name: &'static str,
+    aliases: &'static [&'static str],
+    words: &'static str,
+    help: &'static str,
+) -> Name<Symptom> {
+    Name { value, name, aliases, words, help, hidden: false }
+}
+
+impl Named for Symptom {
+    const WHAT: &'static str = "symptom";
+    #[rustfmt::skip]
+    const TABLE: &'static [Name<Symptom>] = &[
+        symptom(Symptom::Tingling, "tingling", &["numbness"], "numbness or tingling", "Numbness or tingling"),
+        symptom(Symptom::Weakness, "weakness", &[], "weakness", "Weakness in an arm or leg (or both legs)"),
+        symptom(Symptom::Spreading, "spreading", &[], "pain spreading into an arm or leg", "Pain spreading into an arm or leg"),
+        symptom(Symptom::Chest, "chest", &["breathlessness"], "chest pain or breathlessness", "Chest pain or breathlessness"),
+        symptom(Symptom::Fever, "fever", &[], "fever", "Fever or feeling very unwell"),
+        symptom(Symptom::Night, "night", &["rest"], "pain at night or at rest", "Pain at night or at rest"),
+        symptom(Symptom::Injury, "injury", &["fall"], "pain after a fall or injury", "Started after a fall or injury"),
+        symptom(Symptom::Headache, "headache", &["dizziness"], "headache or dizziness", "Headache or dizziness with neck pain"),
+        symptom(Symptom::Bladder, "bladder", &["bowel"], "bladder or bowel changes", "Bladder or bowel changes"),
+        symptom(Symptom::WeightLoss, "weight-loss", &[], "unexplained weight loss", "Unexplained weight loss"),
+        symptom(Symptom::Vision, "vision", &[], "a sudden change in vision", "A sudden change in vision (blurred or double)"),
+        symptom(Symptom::Sleep, "sleep", &["disturbs-sleep"], "disturbed sleep", "It disturbs sleep"),
+        symptom(Symptom::Activities, "activities", &["stopped-activities"], "normal activities stopped", "It stopped normal activities"),
+    ];
+}
+names::serde_by_name!(Symptom);
 
 /// How soon a warning sign should be looked at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -75,40 +83,12 @@ impl Symptom {
     ];
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Symptom::Tingling => "tingling",
-            Symptom::Weakness => "weakness",
-            Symptom::Spreading => "spreading",
-            Symptom::Chest => "chest",
-            Symptom::Fever => "fever",
-            Symptom::Night => "night",
-            Symptom::Injury => "injury",
-            Symptom::Headache => "headache",
-            Symptom::Bladder => "bladder",
-            Symptom::WeightLoss => "weight-loss",
-            Symptom::Vision => "vision",
-            Symptom::Sleep => "sleep",
-            Symptom::Activities => "activities",
-        }
+        names::row(self).name
     }
 
     /// Plain words, for sentences and buttons.
     pub fn words(self) -> &'static str {
-        match self {
-            Symptom::Tingling => "numbness or tingling",
-            Symptom::Weakness => "weakness",
-            Symptom::Spreading => "pain spreading into an arm or leg",
-            Symptom::Chest => "chest pain or breathlessness",
-            Symptom::Fever => "fever",
-            Symptom::Night => "pain at night or at rest",
-            Symptom::Injury => "pain after a fall or injury",
-            Symptom::Headache => "headache or dizziness",
-            Symptom::Bladder => "bladder or bowel changes",
-            Symptom::WeightLoss => "unexplained weight loss",
-            Symptom::Vision => "a sudden change in vision",
-            Symptom::Sleep => "disturbed sleep",
-            Symptom::Activities => "normal activities stopped",
-        }
+        names::row(self).words
     }
 
     /// How the discomfort gets in the way, not a warning sign: "disturbs sleep", "stopped normal
@@ -145,9 +125,7 @@ impl fmt::Display for Symptom {
 impl FromStr for Symptom {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Symptom::ALL.into_iter().find(|x| x.as_str() == s).ok_or_else(|| {
-            format!("unknown symptom `{s}`; expected one of {}", super::kind::names(&Symptom::ALL))
-        })
+        names::parse(s)
     }
 }
 
@@ -196,6 +174,11 @@ mod tests {
             list_words(&[Symptom::Fever, Symptom::Night, Symptom::Tingling]),
             "fever, pain at night or at rest and numbness or tingling"
         );
-        assert!("elbow-ache".parse::<Symptom>().unwrap_err().contains("expected one of tingling, weakness"));
+        assert!(
+            "elbow-ache"
+                .parse::<Symptom>()
+                .unwrap_err()
+                .contains("expected one of tingling (numbness), weakness")
+        );
     }
 }

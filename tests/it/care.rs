@@ -377,3 +377,30 @@ fn pops_through_the_daemon_bring_the_popping_note_once_on_screen_and_in_the_term
         (shown_in(&home) == [("popping".to_owned(), "terminal,notification".to_owned())]).then_some(())
     });
 }
+
+#[test]
+fn one_naming_table_the_cli_and_d_bus_take_the_same_names_and_aliases() {
+    let (desktop, home, _daemon) = setup(&config(""));
+    log(&desktop, &home, &["--area", "wrists", "--severity", "2", "--symptom", "numbness"]);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let unknown = rt.block_on(async {
+        let conn = zbus::connection::Builder::address(desktop.bus_address()).build().await.unwrap();
+        let proxy = postured::adapters::control::ClientProxy::new(&conn).await.unwrap();
+        proxy.log("wrists", 2, &["numbness"], "", 0).await.expect("an alias over D-Bus");
+        proxy.log("wrists", 2, &["disturbs-sleep"], "", 0).await.expect("an alias over D-Bus");
+        proxy.log("wrists", 2, &["hiccups"], "", 0).await.expect_err("refused").to_string()
+    });
+    for name in ["tingling (numbness)", "weight-loss", "sleep (disturbs-sleep)"] {
+        assert!(unknown.contains(name), "{unknown:?} should list {name:?}");
+    }
+    let rows = wait_until("three reports", || {
+        let db = db(&home);
+        let mut stmt = db.prepare("SELECT symptoms FROM discomfort ORDER BY id").unwrap();
+        let rows: Vec<String> = stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+        (rows.len() == 3).then_some(rows)
+    });
+    assert_eq!(rows, ["tingling", "tingling", "sleep"]);
+    // An unknown name from the terminal lists the valid ones too.
+    let out = cli(&desktop, &home, &["log", "--area", "elbow", "--severity", "2"]);
+    assert!(stderr(&out).contains("possible values: neck, upper-back, shoulders"), "{}", stderr(&out));
+}

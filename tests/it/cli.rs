@@ -195,3 +195,43 @@ fn every_command_s_help_has_an_example_line() {
         assert!(first.contains(&format!(" {command}")), "`postured {command}` example: {first:?}");
     }
 }
+
+#[test]
+fn setup_asks_the_exclusion_questions_and_writes_the_answers_keeping_the_rest_of_the_file() {
+    use std::io::Write;
+    let home = Home::new();
+    let original = "# my settings\n[limits]\nmax_per_day = 10 # fewer\n\n[care]\n# my clinic\nlink = \"https://clinic.example/book\"\n";
+    home.write_config(original);
+    let setup = |answers: &str| {
+        let mut child = home
+            .command()
+            .arg("setup")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(answers.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    // Osteoporosis: yes; hypermobility: no; spinal injury: skipped; arthritis: rather not say.
+    let out = setup("y\nno\n\nr\n");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let said = stdout(&out);
+    assert!(said.contains("osteoporosis") && said.contains("I'd rather not say"), "{said}");
+    let path = home.dir.path().join("config/postured/config.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.starts_with("# my settings\n[limits]\nmax_per_day = 10 # fewer\n"), "{text}");
+    assert!(text.contains("# my clinic\nlink = \"https://clinic.example/book\"\n"), "{text}");
+    assert!(text.contains("exclusions = [\"osteoporosis\"]"), "{text}");
+    assert!(home.run(&["check-config"]).status.success());
+    // Again: the answers replace the line, nothing else changes.
+    let out = setup("n\nyes\nn\nn\n");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let again = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(again, text.replace("[\"osteoporosis\"]", "[\"hypermobility\"]"));
+    // Skipping everything changes nothing.
+    let out = setup("\n\n\n\n");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), again);
+}

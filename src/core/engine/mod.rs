@@ -1029,12 +1029,13 @@ impl Engine {
     /// Care advice due now, under its own limits; warning signs whatever else would hold them.
     fn care(&mut self, now: DateTime<Utc>) {
         self.care_retry_at = None;
-        if self.reports.is_empty() && self.pops.is_empty() && self.findings.is_empty() {
-            return;
-        }
+        // Even without reports: the suggestions follow `care.exclusions` from the start.
         let zone = self.planner.rules.zone;
         if self.assessed_on != Some(zone.date(now)) {
             self.assess(now);
+        }
+        if self.reports.is_empty() && self.pops.is_empty() && self.findings.is_empty() {
+            return;
         }
         let copies = std::mem::take(&mut self.copies);
         if self.findings.is_empty() || self.no_server(now) {
