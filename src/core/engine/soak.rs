@@ -5,6 +5,7 @@
 
 use super::tests::{Desk, every_day, monday, settings};
 use super::*;
+use crate::core::presence::Busy;
 use std::collections::BTreeSet;
 
 /// xorshift64*: small, seeded, reproducible.
@@ -71,6 +72,7 @@ fn soak(seed: u64, days: i64) {
     let mut checked = 0;
     let mut step = 0;
     let mut away: BTreeSet<u8> = BTreeSet::new();
+    let mut busy: BTreeSet<u8> = BTreeSet::new();
     let mut report_id = 1000;
     let mut reload_before: Option<(i64, DateTime<Utc>)> = None;
     while d.now < end {
@@ -81,7 +83,12 @@ fn soak(seed: u64, days: i64) {
             _ => Duration::minutes(1 + rng.below(90) as i64),
         };
         d.now += jump;
+        let rows_before = d.shown_rows.len();
         d.input(Input::Tick);
+        assert!(
+            busy.is_empty() || d.shown_rows.len() == rows_before,
+            "seed {seed} step {step}: a reminder while busy ({busy:?})"
+        );
         let on_screen: Vec<(u32, String)> = {
             let name = d.server_name();
             d.screen.iter().filter(|((s, _), _)| *s == name).map(|((_, id), t)| (*id, t.clone())).collect()
@@ -137,6 +144,14 @@ fn soak(seed: u64, days: i64) {
                     away.remove(&(cause as u8));
                     d.input(Input::Back { cause });
                 }
+            }
+            26 | 27 => {
+                let cause = *rng.pick(&[Busy::Camera, Busy::Inhibit, Busy::Fullscreen]);
+                let on = busy.insert(cause as u8);
+                if !on {
+                    busy.remove(&(cause as u8));
+                }
+                d.input(Input::Busy { cause, on });
             }
             23 => {
                 // The clock is set forward or back.
