@@ -265,7 +265,7 @@ impl Daemon {
                 None
             }
             Effect::OpenLink(link) => {
-                open_link(&link);
+                open_link(&self.conn, &link);
                 None
             }
             Effect::Held { kind, reason, until, dropped, .. } => {
@@ -527,20 +527,36 @@ fn read_log(
     Ok((area, severity, symptoms, note, at))
 }
 
-/// Opens the user's care link in their browser; never waits for it.
-fn open_link(link: &str) {
-    let spawned = tokio::process::Command::new("xdg-open")
-        .arg(link)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn();
-    match spawned {
-        Ok(mut child) => {
-            tokio::spawn(async move {
-                let _ = child.wait().await;
-            });
+/// Opens the user's care link in their browser, never waiting for it: through the desktop
+/// portal's `OpenURI` where there is one (the browser then starts outside postured's sandbox),
+/// otherwise with `xdg-open`.
+fn open_link(conn: &zbus::Connection, link: &str) {
+    let (conn, link) = (conn.clone(), link.to_owned());
+    tokio::spawn(async move {
+        let options: HashMap<&str, zbus::Variant<'_>> = HashMap::new();
+        let portal = conn
+            .call_method(
+                Some("org.freedesktop.portal.Desktop"),
+                "/org/freedesktop/portal/desktop",
+                Some("org.freedesktop.portal.OpenURI"),
+                "OpenURI",
+                &("", link.as_str(), options),
+            )
+            .await;
+        if portal.is_ok() {
+            return;
         }
-        Err(e) => warn!("can't open {link} with xdg-open: {e}"),
-    }
+        let spawned = tokio::process::Command::new("xdg-open")
+            .arg(&link)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn();
+        match spawned {
+            Ok(mut child) => {
+                let _ = child.wait().await;
+            }
+            Err(e) => warn!("can't open {link}: no desktop portal, and xdg-open failed: {e}"),
+        }
+    });
 }

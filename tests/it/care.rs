@@ -404,3 +404,61 @@ fn one_naming_table_the_cli_and_d_bus_take_the_same_names_and_aliases() {
     let out = cli(&desktop, &home, &["log", "--area", "elbow", "--severity", "2"]);
     assert!(stderr(&out).contains("possible values: neck, upper-back, shoulders"), "{}", stderr(&out));
 }
+
+/// A desktop portal's `OpenURI`, as xdg-desktop-portal serves it, recording what it was asked
+/// to open.
+struct Portal {
+    opened: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+#[zbus::interface(name = "org.freedesktop.portal.OpenURI")]
+impl Portal {
+    #[zbus(name = "OpenURI")]
+    fn open_uri(
+        &self,
+        _parent_window: &str,
+        uri: &str,
+        _options: std::collections::HashMap<&str, zbus::OwnedVariant>,
+    ) -> zbus::OwnedObjectPath {
+        self.opened.lock().unwrap().push(uri.to_owned());
+        zbus::OwnedObjectPath::try_from("/org/freedesktop/portal/desktop/request/1_1/t").unwrap()
+    }
+}
+
+#[test]
+fn open_goes_through_the_desktop_portal_where_there_is_one() {
+    let (desktop, home, _daemon) = setup(&config("[care]\nlink = \"https://physio.example/book\"\n"));
+    // xdg-open would leave a mark: it must not be used when a portal answers.
+    let fallback = home.dir.path().join("xdg-opened");
+    home.fake_program("xdg-open", &format!("#!/bin/sh\nprintf '%s\\n' \"$1\" > '{}'\n", fallback.display()));
+    let opened = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let _portal = rt.block_on(async {
+        zbus::connection::Builder::address(desktop.bus_address())
+            .name("org.freedesktop.portal.Desktop")
+            .serve_at("/org/freedesktop/portal/desktop", Portal { opened: opened.clone() })
+            .build()
+            .await
+            .expect("portal stand-in on the session bus")
+    });
+    for n in (0..=4).rev() {
+        log(&desktop, &home, &["--area", "upper-back", "--severity", "4", "--at", &days_ago(n)]);
+    }
+    let shown = wait_until("care advice", || care_notes(&desktop).pop());
+    desktop.click(shown.id, "open");
+    // The stand-in answers on its own thread-less runtime: let it run while waiting.
+    let asked = rt.block_on(async {
+        for _ in 0..500 {
+            if let Some(uri) = opened.lock().unwrap().first().cloned() {
+                return Some(uri);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        None
+    });
+    assert_eq!(asked.as_deref(), Some("https://physio.example/book"), "the portal was not asked");
+    wait_until("the answer stored", || {
+        advice_rows(&home).iter().any(|r| r.2.as_deref() == Some("opened")).then_some(())
+    });
+    assert!(!fallback.exists(), "xdg-open was used although the portal answered");
+}
