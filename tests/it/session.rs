@@ -35,9 +35,18 @@ fn reminders_stored(home: &Home) -> i64 {
 
 /// A desktop, a system bus with logind and Mutter on the desktop's bus, and the daemon on both.
 fn with_standins(config: &str) -> (Desktop, SystemBus, Standins, Home, Daemon) {
+    with_more_standins(config, |_, _| {})
+}
+
+/// The same, with `more` adding stand-ins on the desktop's bus before the daemon starts.
+fn with_more_standins(
+    config: &str,
+    more: impl FnOnce(&mut Standins, &str),
+) -> (Desktop, SystemBus, Standins, Home, Daemon) {
     let desktop = Desktop::start();
     let system = SystemBus::start();
-    let standins = Standins::start(Some(system.address()), Some(desktop.bus_address()));
+    let mut standins = Standins::start(Some(system.address()), Some(desktop.bus_address()));
+    more(&mut standins, desktop.bus_address());
     let home = Home::new();
     home.write_config(config);
     let env = [("DBUS_SYSTEM_BUS_ADDRESS", system.address()), ("XDG_SESSION_ID", SESSION_ID)];
@@ -122,6 +131,54 @@ fn a_logind_idle_inhibitor_holds_reminders_and_one_comes_after_the_grace() {
         || standins.set_block_inhibited("sleep:idle:handle-lid-switch"),
         || standins.set_block_inhibited("sleep"),
     );
+}
+
+#[test]
+fn a_gnome_idle_inhibitor_holds_reminders_and_one_comes_after_the_grace() {
+    let (desktop, _system, standins, home, daemon) =
+        with_more_standins(&config("3s", "[session]\nafter_busy = \"2s\"\n"), |s, bus| {
+            s.add_session_manager(bus)
+        });
+    daemon.wait_log("GNOME SessionManager inhibitors", WAIT);
+    assert!(
+        status_json(&desktop, &home)["busy_sources"]
+            .as_str()
+            .unwrap()
+            .contains("GNOME SessionManager inhibitors"),
+        "{}",
+        status_json(&desktop, &home)
+    );
+    // Inhibiting suspend only (flag 4) is not busy.
+    standins.gnome_inhibit(4);
+    let call = std::cell::Cell::new(0);
+    held_while_busy_then_one_after_the_grace(
+        &desktop,
+        &home,
+        &daemon,
+        "idle inhibited",
+        || call.set(standins.gnome_inhibit(8 | 4)),
+        || standins.gnome_uninhibit(call.get()),
+    );
+}
+
+#[test]
+fn idle_inhibited_by_logind_and_gnome_is_busy_until_both_end() {
+    let (desktop, _system, standins, home, daemon) =
+        with_more_standins(&config("1h", ""), |s, bus| s.add_session_manager(bus));
+    daemon.wait_log("GNOME SessionManager inhibitors", WAIT);
+    let busy = || status_json(&desktop, &home)["state"] == "busy";
+    standins.set_block_inhibited("idle");
+    let cookie = standins.gnome_inhibit(8);
+    wait_until("status to say busy", || busy().then_some(()));
+    daemon.wait_log("busy: idle inhibited", WAIT);
+    standins.set_block_inhibited("");
+    // The GNOME inhibitor is still there: logind's alone ending is not the end (a negative,
+    // so a bounded look: the daemon reads a signal in milliseconds).
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(busy(), "{}\n{}", status_json(&desktop, &home), daemon.log());
+    assert!(!daemon.log().contains("no longer busy"), "{}", daemon.log());
+    standins.gnome_uninhibit(cookie);
+    wait_until("status to say not busy", || (!busy()).then_some(()));
 }
 
 #[test]

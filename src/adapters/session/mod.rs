@@ -25,6 +25,19 @@ const MANAGER_PATH: &str = "/org/freedesktop/login1";
 const AUTO_SESSION: &str = "/org/freedesktop/login1/session/auto";
 pub const MUTTER: &str = "org.gnome.Mutter.IdleMonitor";
 pub const SCREENSAVER: &str = "org.freedesktop.ScreenSaver";
+const GNOME_SM: &str = "org.gnome.SessionManager";
+const GNOME_SM_PATH: &str = "/org/gnome/SessionManager";
+/// `IsInhibited`'s flag for "inhibit the session being marked as idle".
+const GNOME_INHIBIT_IDLE: u32 = 8;
+
+#[proxy(
+    interface = "org.gnome.SessionManager",
+    default_service = "org.gnome.SessionManager",
+    default_path = "/org/gnome/SessionManager"
+)]
+trait GnomeSession {
+    fn is_inhibited(&self, flags: u32) -> zbus::Result<bool>;
+}
 
 #[proxy(
     interface = "org.freedesktop.login1.Manager",
@@ -80,6 +93,9 @@ pub enum SessionEvent {
     IdleGone,
     /// logind's `BlockInhibited` contains `idle` (`true`: a call, a video, a presentation).
     Inhibited(bool),
+    /// GNOME's session manager has an idle inhibitor (`IsInhibited(8)`), read again whenever
+    /// an inhibitor comes or goes, or the session manager does.
+    GnomeInhibited(bool),
     /// A camera device is open (`true`) or the last one was closed.
     Camera(bool),
 }
@@ -116,6 +132,8 @@ pub struct SessionWatch {
     pub idle_at_start: Option<Duration>,
     /// Something inhibited idle at start.
     pub inhibited_at_start: bool,
+    /// Idle inhibited now by logind's and by GNOME's inhibitors: busy while either is.
+    inhibited_by: (bool, bool),
     /// How being busy is seen, for `status`: "logind BlockInhibited", "camera (...)".
     busy_sources: Vec<String>,
     mutter: IdleMonitorProxy<'static>,
@@ -165,6 +183,19 @@ impl SessionWatch {
             }
             Err(why) => (None, format!("not available ({why})"), false, false),
         };
+        let gnome_inhibited = match gnome_inhibitors(session).await {
+            Ok((now, stream)) => {
+                streams.push(stream);
+                if now.is_some() {
+                    busy_sources.push("GNOME SessionManager inhibitors".to_owned());
+                }
+                now.unwrap_or(false)
+            }
+            Err(e) => {
+                tracing::info!("can't follow GNOME's idle inhibitors: {e}");
+                false
+            }
+        };
         match camera::watch() {
             Ok((name, stream)) => {
                 busy_sources.push(name);
@@ -189,7 +220,8 @@ impl SessionWatch {
             lock,
             locked_at_start,
             idle_at_start: None,
-            inhibited_at_start,
+            inhibited_at_start: inhibited_at_start || gnome_inhibited,
+            inhibited_by: (inhibited_at_start, gnome_inhibited),
             busy_sources,
             mutter,
             mutter_up: has(MUTTER).await,
@@ -266,6 +298,17 @@ impl SessionWatch {
         } else {
             self.busy_sources.join(", ")
         }
+    }
+
+    /// Idle inhibited by logind (`gnome` false) or GNOME's session manager, now `on`: says
+    /// whether either inhibits now, since both are the one busy cause.
+    pub fn inhibited(&mut self, gnome: bool, on: bool) -> bool {
+        if gnome {
+            self.inhibited_by.1 = on;
+        } else {
+            self.inhibited_by.0 = on;
+        }
+        self.inhibited_by.0 || self.inhibited_by.1
     }
 
     /// Whether Mutter's watches should be used when it appears: not while the X server or
@@ -433,6 +476,34 @@ async fn session_streams(conn: &Connection) -> zbus::Result<Vec<BoxStream<'stati
         );
     }
     Ok(out)
+}
+
+/// GNOME's idle inhibitors: `IsInhibited(8)` read after following `InhibitorAdded` and
+/// `InhibitorRemoved`, and again after each of them and whenever the session manager comes or
+/// goes. Also says whether idle is inhibited now (`None`: no GNOME session manager).
+async fn gnome_inhibitors(
+    conn: &Connection,
+) -> zbus::Result<(Option<bool>, BoxStream<'static, SessionEvent>)> {
+    let rule = signal().sender(GNOME_SM).interface(GNOME_SM).path(GNOME_SM_PATH).build()?;
+    let changes = MessageStream::for_match_rule(rule, conn, std::num::NonZeroUsize::new(16)).await?;
+    let changes = changes
+        .filter(|m| {
+            let m = m.as_ref().map(member).unwrap_or_default();
+            std::future::ready(m == "InhibitorAdded" || m == "InhibitorRemoved")
+        })
+        .map(|_| ());
+    let dbus = zbus::fdo::DBusProxy::new(conn).await?;
+    let owner = dbus.receive_name_owner_changed_with_args(&[(0, GNOME_SM)]).await?.map(|_| ());
+    let proxy = GnomeSessionProxy::builder(conn).cache_properties(CacheProperties::No).build().await?;
+    let now = proxy.is_inhibited(GNOME_INHIBIT_IDLE).await.ok();
+    let stream =
+        futures_util::stream::select(changes, owner).then(move |()| {
+            let proxy = proxy.clone();
+            async move {
+                SessionEvent::GnomeInhibited(proxy.is_inhibited(GNOME_INHIBIT_IDLE).await.unwrap_or(false))
+            }
+        });
+    Ok((now, stream.boxed()))
 }
 
 /// Connects to the system bus, finds our logind session, follows its lock state, the manager's
