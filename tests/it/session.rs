@@ -182,6 +182,22 @@ fn idle_inhibited_by_logind_and_gnome_is_busy_until_both_end() {
 }
 
 #[test]
+fn gnome_do_not_disturb_from_the_portal_holds_reminders() {
+    let (desktop, _system, standins, home, daemon) =
+        with_more_standins(&config("1s", ""), |s, bus| s.add_portal(bus, false));
+    daemon.wait_log("do-not-disturb: GNOME show-banners", WAIT);
+    daemon.wait_log("held back a posture reminder: do not disturb", WAIT);
+    assert!(desktop.notifications().is_empty(), "sent during dnd: {:?}", desktop.notifications());
+    assert_eq!(status_json(&desktop, &home)["state"], "dnd");
+    standins.set_show_banners(true);
+    desktop.wait_for(1, WAIT);
+    assert_eq!(status_json(&desktop, &home)["state"], "active");
+    // And on again: dunst's own state (not paused) does not override GNOME's.
+    standins.set_show_banners(false);
+    wait_until("status to say dnd", || (status_json(&desktop, &home)["state"] == "dnd").then_some(()));
+}
+
+#[test]
 fn an_open_camera_holds_reminders_and_one_comes_after_the_grace() {
     let desktop = Desktop::start();
     let video = tempfile::tempdir().unwrap();
