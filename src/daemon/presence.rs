@@ -75,6 +75,7 @@ impl Daemon {
                 Input::Busy { cause: Busy::Inhibit, on: self.session.inhibited(true, on) }
             }
             SessionEvent::Camera(on) => Input::Busy { cause: Busy::Camera, on },
+            SessionEvent::Fullscreen(on) => Input::Busy { cause: Busy::Fullscreen, on },
             SessionEvent::IdleGone => {
                 self.session.native_gone();
                 info!("idle: now {}", self.session.idle());

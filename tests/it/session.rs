@@ -387,3 +387,104 @@ fn the_screen_saver_counts_as_time_away_where_there_is_no_mutter() {
     assert_eq!(natural_breaks(&home), [("posture".to_owned(), "screensaver".to_owned())]);
     assert!(desktop.notifications().is_empty(), "{:?}", desktop.notifications());
 }
+
+/// Acts as an X11 window manager does for full screen: the root's `_NET_ACTIVE_WINDOW` and a
+/// window's `_NET_WM_STATE`, on windows of its own on the desktop's X server.
+struct Wm {
+    conn: x11rb::rust_connection::RustConnection,
+    root: u32,
+    active: u32,
+    state: u32,
+    full: u32,
+}
+
+impl Wm {
+    fn connect(display: &str) -> Wm {
+        use x11rb::protocol::xproto::ConnectionExt as _;
+        let (conn, screen) = x11rb::rust_connection::RustConnection::connect(Some(display)).unwrap();
+        let root = x11rb::connection::Connection::setup(&conn).roots[screen].root;
+        let atom = |name: &str| conn.intern_atom(false, name.as_bytes()).unwrap().reply().unwrap().atom;
+        let (active, state, full) =
+            (atom("_NET_ACTIVE_WINDOW"), atom("_NET_WM_STATE"), atom("_NET_WM_STATE_FULLSCREEN"));
+        Wm { conn, root, active, state, full }
+    }
+
+    fn window(&self) -> u32 {
+        use x11rb::connection::Connection as _;
+        use x11rb::protocol::xproto::{ConnectionExt as _, CreateWindowAux, WindowClass};
+        let w = self.conn.generate_id().unwrap();
+        self.conn
+            .create_window(
+                0,
+                w,
+                self.root,
+                0,
+                0,
+                10,
+                10,
+                0,
+                WindowClass::INPUT_OUTPUT,
+                0,
+                &CreateWindowAux::new(),
+            )
+            .unwrap()
+            .check()
+            .unwrap();
+        w
+    }
+
+    fn activate(&self, w: u32) {
+        use x11rb::wrapper::ConnectionExt as _;
+        let (mode, window) =
+            (x11rb::protocol::xproto::PropMode::REPLACE, x11rb::protocol::xproto::AtomEnum::WINDOW);
+        self.conn.change_property32(mode, self.root, self.active, window, &[w]).unwrap().check().unwrap();
+    }
+
+    fn set_full(&self, w: u32, on: bool) {
+        use x11rb::wrapper::ConnectionExt as _;
+        let (mode, atom) =
+            (x11rb::protocol::xproto::PropMode::REPLACE, x11rb::protocol::xproto::AtomEnum::ATOM);
+        let value: &[u32] = if on { &[self.full] } else { &[] };
+        self.conn.change_property32(mode, w, self.state, atom, value).unwrap().check().unwrap();
+    }
+}
+
+#[test]
+fn a_full_screen_window_on_x11_holds_reminders_and_one_comes_after_the_grace() {
+    let desktop = Desktop::start();
+    let wm = Wm::connect(desktop.display());
+    let (video, editor) = (wm.window(), wm.window());
+    wm.activate(editor);
+    let home = Home::new();
+    home.write_config(&config("3s", "[session]\nafter_busy = \"2s\"\n"));
+    let daemon = crate::daemon::Daemon::start_with(&desktop, &home, &[]);
+    daemon.wait_log("X11 full screen (_NET_WM_STATE)", WAIT);
+    held_while_busy_then_one_after_the_grace(
+        &desktop,
+        &home,
+        &daemon,
+        "full screen",
+        // The active window goes full screen; then another comes to the front.
+        || {
+            wm.activate(video);
+            wm.set_full(video, true);
+        },
+        || wm.activate(editor),
+    );
+}
+
+#[test]
+fn a_window_full_screen_already_when_the_daemon_starts_is_busy_until_it_leaves_full_screen() {
+    let desktop = Desktop::start();
+    let wm = Wm::connect(desktop.display());
+    let video = wm.window();
+    wm.set_full(video, true);
+    wm.activate(video);
+    let home = Home::new();
+    home.write_config(&config("1h", ""));
+    let _daemon = crate::daemon::Daemon::start_with(&desktop, &home, &[]);
+    wait_until("status to say busy", || (status_json(&desktop, &home)["state"] == "busy").then_some(()));
+    assert_eq!(status_json(&desktop, &home)["busy"], "full screen");
+    wm.set_full(video, false);
+    wait_until("status to say active", || (status_json(&desktop, &home)["state"] == "active").then_some(()));
+}

@@ -98,6 +98,8 @@ pub enum SessionEvent {
     GnomeInhibited(bool),
     /// A camera device is open (`true`) or the last one was closed.
     Camera(bool),
+    /// The active window went full screen (`true`) or no longer is (X11).
+    Fullscreen(bool),
 }
 
 /// Whether the user is idle by a (new) threshold.
@@ -145,6 +147,8 @@ pub struct SessionWatch {
     native: Option<Native>,
     /// What the native source is, for `status`: "X11 SYNC IDLETIME (The X.Org Foundation)".
     native_name: String,
+    /// The X11 idle alarms, until the X connection's event stream takes them.
+    x11_alarms: Option<(x11rb::protocol::sync::Alarm, x11rb::protocol::sync::Alarm)>,
 }
 
 /// What a fired Mutter watch meant.
@@ -231,15 +235,47 @@ impl SessionWatch {
             armed: Armed::None,
             native: None,
             native_name: String::new(),
+            x11_alarms: None,
         };
         if watch.mutter_up {
             watch.idle_at_start = watch.arm_idle().await;
         }
         // `arm_idle` gives up on a Mutter that refuses the watch.
+        let mut display = None;
         if !watch.mutter_up
-            && let Some(stream) = watch.start_native()
+            && let Some(stream) = watch.start_native(&mut display)
         {
             streams.push(stream);
+        }
+        // Full screen from the X server only in an X11 session: under Wayland, Xwayland's root
+        // window knows nothing of the desktop's windows.
+        let set = |name: &str| std::env::var_os(name).is_some_and(|d| !d.is_empty());
+        let x11_session = set("DISPLAY") && !set("WAYLAND_DISPLAY") && !set("WAYLAND_SOCKET");
+        let mut full = None;
+        if x11_session {
+            if display.is_none() {
+                display = x11::X11::connect()
+                    .map_err(|e| tracing::info!("can't follow full screen on the X server: {e}"))
+                    .ok();
+            }
+            if let Some(x) = &display {
+                match x.fullscreen() {
+                    Ok(f) => {
+                        watch.busy_sources.push("X11 full screen (_NET_WM_STATE)".to_owned());
+                        full = Some(f);
+                    }
+                    Err(e) => tracing::info!("can't follow full screen on the X server: {e}"),
+                }
+            }
+        }
+        if let Some(x) = display {
+            match x.events(watch.x11_alarms.take(), full) {
+                Ok(stream) => streams.push(stream),
+                Err(e) => {
+                    tracing::warn!("can't read the X server's events: {e}");
+                    watch.native_gone();
+                }
+            }
         }
         (watch, select_all(streams))
     }
@@ -247,7 +283,9 @@ impl SessionWatch {
     /// The compositor's or X server's idle source where there is no Mutter (on GNOME, Mutter's
     /// watches are what the desktop itself uses); Wayland first, since under Xwayland the X
     /// server sees only its own clients' input. Sets `idle_at_start` if the user is idle already.
-    fn start_native(&mut self) -> Option<BoxStream<'static, SessionEvent>> {
+    /// The X server's alarms are read from the daemon's X connection, which this opens into
+    /// `display`.
+    fn start_native(&mut self, display: &mut Option<x11::X11>) -> Option<BoxStream<'static, SessionEvent>> {
         let set = |name: &str| std::env::var_os(name).is_some_and(|d| !d.is_empty());
         if set("WAYLAND_DISPLAY") || set("WAYLAND_SOCKET") {
             match wayland::WaylandIdle::start(self.threshold) {
@@ -260,12 +298,13 @@ impl SessionWatch {
             }
         }
         if std::env::var_os("DISPLAY").is_some_and(|d| !d.is_empty()) {
-            match x11::X11Idle::start(self.threshold) {
-                Ok((x, idle, stream)) => {
+            match x11::X11::connect().and_then(|d| Ok((x11::X11Idle::start(&d, self.threshold)?, d))) {
+                Ok(((x, idle), d)) => {
+                    self.x11_alarms = Some(x.alarms());
                     self.native_name = format!("X11 SYNC IDLETIME ({})", x.vendor);
                     self.native = Some(Native::X11(x));
                     self.idle_at_start = idle;
-                    return Some(stream);
+                    *display = Some(d);
                 }
                 Err(e) => tracing::info!("no X11 idle counter: {e}"),
             }
