@@ -1,7 +1,9 @@
 //! Whether the user is at the machine, from events only (never polled): logind on the system
 //! bus for lock and sleep; for idle, GNOME's Mutter IdleMonitor, else the compositor's
 //! `ext-idle-notify-v1` or `org_kde_kwin_idle` (`wayland`), else the X server's SYNC `IDLETIME`
-//! alarms (`x11`); and `org.freedesktop.ScreenSaver` turning on and off besides.
+//! alarms (`x11`); and `org.freedesktop.ScreenSaver` turning on and off besides. Busy: idle
+//! inhibited (logind, GNOME's session manager), the camera (`camera`) and, in an X11 session,
+//! a full-screen active window (`x11`, on the same X connection as its idle alarms).
 //!
 //! Every match rule is in place before any state is read or any watch is added, so nothing that
 //! happens in between is missed. What can't be reached is reported (see `lock` and `idle`), and
