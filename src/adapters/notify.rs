@@ -15,7 +15,7 @@ use futures_util::{Stream, StreamExt};
 use std::collections::HashMap;
 use zbus::message::Type as MessageType;
 use zbus::proxy::CacheProperties;
-use zbus::{Connection, MatchRule, MessageStream, Variant, proxy};
+use zbus::{Connection, MatchRule, MessageStream, OwnedVariant, Variant, proxy};
 
 pub const SERVICE: &str = "org.freedesktop.Notifications";
 pub const APP_NAME: &str = "postured";
@@ -171,6 +171,56 @@ impl Notifier {
             Err(_) => false,
         }
     }
+}
+
+/// GNOME's do-not-disturb switch: `show-banners` in `org.gnome.desktop.notifications`.
+const BANNERS: (&str, &str) = ("org.gnome.desktop.notifications", "show-banners");
+
+#[proxy(
+    interface = "org.freedesktop.portal.Settings",
+    default_service = "org.freedesktop.portal.Desktop",
+    default_path = "/org/freedesktop/portal/desktop"
+)]
+trait PortalSettings {
+    fn read_one(&self, namespace: &str, key: &str) -> zbus::Result<OwnedVariant>;
+    /// The older call, whose answer is wrapped in one more variant.
+    fn read(&self, namespace: &str, key: &str) -> zbus::Result<OwnedVariant>;
+}
+
+/// A boolean, through any number of variants around it.
+fn boolean(v: &Variant<'_>) -> Option<bool> {
+    match v {
+        Variant::Bool(b) => Some(*b),
+        Variant::Variant(inner) => boolean(inner),
+        _ => None,
+    }
+}
+
+/// The desktop's own do-not-disturb, where a notification server's state doesn't show it:
+/// GNOME's `show-banners = false`, through the desktop portal's Settings (`SettingChanged`
+/// followed first, then `ReadOne`, else `Read`). `None` if the portal doesn't have the
+/// setting (not GNOME, or no portal); the stream says `true` when do-not-disturb comes on.
+pub async fn desktop_dnd(
+    conn: &Connection,
+) -> zbus::Result<(Option<bool>, impl Stream<Item = bool> + use<>)> {
+    let rule = MatchRule::builder()
+        .msg_type(MessageType::Signal)
+        .interface("org.freedesktop.portal.Settings")
+        .member("SettingChanged")
+        .arg(0, BANNERS.0)
+        .arg(1, BANNERS.1)
+        .build()?;
+    let changes = MessageStream::for_match_rule(rule, conn, std::num::NonZeroUsize::new(8)).await?;
+    let changes = changes.filter_map(|m| async move {
+        let (_ns, _key, value): (String, String, OwnedVariant) = m.ok()?.body().deserialize().ok()?;
+        boolean(&value).map(|banners| !banners)
+    });
+    let portal = PortalSettingsProxy::builder(conn).cache_properties(CacheProperties::No).build().await?;
+    let banners = match portal.read_one(BANNERS.0, BANNERS.1).await {
+        Ok(v) => boolean(&v),
+        Err(_) => portal.read(BANNERS.0, BANNERS.1).await.ok().and_then(|v| boolean(&v)),
+    };
+    Ok((banners.map(|b| !b), changes))
 }
 
 /// `m` as notify-rust's notification: what the engine decided, in the spec's terms.

@@ -39,6 +39,9 @@ pub struct Daemon {
     /// The server's version, for status ("dunst 1.9.0").
     session: SessionWatch,
     session_events: Option<BoxStream<'static, SessionEvent>>,
+    /// The desktop's own do-not-disturb (GNOME's), apart from the server's.
+    desktop_dnd: bool,
+    desktop_dnd_events: Option<BoxStream<'static, bool>>,
     /// Inputs that come back from elsewhere (the store thread).
     feedback: mpsc::UnboundedReceiver<Input>,
     /// `Log` calls waiting for their report to be stored.
@@ -127,6 +130,18 @@ impl Daemon {
 
         let notifier = Notifier::new(&conn).await?;
         let (session, session_events) = SessionWatch::start(&conn, settings.session.idle_threshold).await;
+        let (desktop_dnd, desktop_dnd_events) = match notify::desktop_dnd(&conn).await {
+            Ok((now, stream)) => {
+                if now.is_some() {
+                    info!("do-not-disturb: GNOME show-banners (org.freedesktop.portal.Settings)");
+                }
+                (now.unwrap_or(false), stream.boxed())
+            }
+            Err(e) => {
+                warn!("can't follow the desktop portal's settings: {e}");
+                (false, futures_util::stream::pending().boxed())
+            }
+        };
         let mut daemon = Daemon {
             which,
             files: settings.files.clone(),
@@ -137,6 +152,8 @@ impl Daemon {
             notifier,
             session,
             session_events: Some(session_events.boxed()),
+            desktop_dnd,
+            desktop_dnd_events: Some(desktop_dnd_events),
             feedback,
             waiting_logs: HashMap::new(),
             next_call: 0,
@@ -166,6 +183,8 @@ impl Daemon {
         let mut servers = Box::pin(notify::server_changes(&self.conn).await?);
         let mut session =
             self.session_events.take().unwrap_or_else(|| futures_util::stream::pending().boxed());
+        let mut desktop_dnd =
+            self.desktop_dnd_events.take().unwrap_or_else(|| futures_util::stream::pending().boxed());
         let Signals { mut hup, mut term, mut int } = sig;
         self.find_server().await;
         let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
@@ -194,6 +213,7 @@ impl Daemon {
                 Some(signal) = signals.next() => self.on_signal(signal).await,
                 Some(change) = servers.next() => self.on_owner_change(change).await,
                 Some(event) = session.next() => self.on_session(event).await,
+                Some(on) = desktop_dnd.next() => self.on_desktop_dnd(on).await,
                 Some(input) = self.feedback.recv() => self.input(input).await,
                 _ = hup.recv() => {
                     if let Err(e) = self.reload().await {
@@ -304,7 +324,7 @@ impl Daemon {
     async fn find_server(&mut self) {
         match self.notifier.server().await {
             Ok(s) => {
-                let dnd = self.notifier.do_not_disturb(&s.unique).await;
+                let dnd = self.do_not_disturb(&s.unique).await;
                 let label = format!("{} {}", s.name, s.version);
                 self.input(Input::ServerUp { name: s.unique, label, actions: s.actions, dnd }).await;
             }
@@ -334,10 +354,25 @@ impl Daemon {
                 if self.engine.server().is_none_or(|s| s.name != sender) {
                     return;
                 }
-                Input::Dnd(self.notifier.do_not_disturb(&sender).await)
+                Input::Dnd(self.do_not_disturb(&sender).await)
             }
         };
         self.input(input).await;
+    }
+
+    /// Do-not-disturb on the server `unique` or on the desktop.
+    async fn do_not_disturb(&self, unique: &str) -> bool {
+        self.desktop_dnd || self.notifier.do_not_disturb(unique).await
+    }
+
+    /// The desktop's do-not-disturb switch changed.
+    async fn on_desktop_dnd(&mut self, on: bool) {
+        self.desktop_dnd = on;
+        let dnd = match self.engine.server().map(|s| s.name.clone()) {
+            Some(server) => self.do_not_disturb(&server).await,
+            None => on,
+        };
+        self.input(Input::Dnd(dnd)).await;
     }
 
     async fn reload(&mut self) -> Result<String, String> {

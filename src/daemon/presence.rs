@@ -68,8 +68,14 @@ impl Daemon {
             },
             SessionEvent::Idle(idle) => idle_since(idle, now),
             SessionEvent::Active => Input::Back { cause: Away::Idle },
-            SessionEvent::Inhibited(on) => Input::Busy { cause: Busy::Inhibit, on },
+            SessionEvent::Inhibited(on) => {
+                Input::Busy { cause: Busy::Inhibit, on: self.session.inhibited(false, on) }
+            }
+            SessionEvent::GnomeInhibited(on) => {
+                Input::Busy { cause: Busy::Inhibit, on: self.session.inhibited(true, on) }
+            }
             SessionEvent::Camera(on) => Input::Busy { cause: Busy::Camera, on },
+            SessionEvent::Fullscreen(on) => Input::Busy { cause: Busy::Fullscreen, on },
             SessionEvent::IdleGone => {
                 self.session.native_gone();
                 info!("idle: now {}", self.session.idle());

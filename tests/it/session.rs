@@ -35,9 +35,18 @@ fn reminders_stored(home: &Home) -> i64 {
 
 /// A desktop, a system bus with logind and Mutter on the desktop's bus, and the daemon on both.
 fn with_standins(config: &str) -> (Desktop, SystemBus, Standins, Home, Daemon) {
+    with_more_standins(config, |_, _| {})
+}
+
+/// The same, with `more` adding stand-ins on the desktop's bus before the daemon starts.
+fn with_more_standins(
+    config: &str,
+    more: impl FnOnce(&mut Standins, &str),
+) -> (Desktop, SystemBus, Standins, Home, Daemon) {
     let desktop = Desktop::start();
     let system = SystemBus::start();
-    let standins = Standins::start(Some(system.address()), Some(desktop.bus_address()));
+    let mut standins = Standins::start(Some(system.address()), Some(desktop.bus_address()));
+    more(&mut standins, desktop.bus_address());
     let home = Home::new();
     home.write_config(config);
     let env = [("DBUS_SYSTEM_BUS_ADDRESS", system.address()), ("XDG_SESSION_ID", SESSION_ID)];
@@ -122,6 +131,70 @@ fn a_logind_idle_inhibitor_holds_reminders_and_one_comes_after_the_grace() {
         || standins.set_block_inhibited("sleep:idle:handle-lid-switch"),
         || standins.set_block_inhibited("sleep"),
     );
+}
+
+#[test]
+fn a_gnome_idle_inhibitor_holds_reminders_and_one_comes_after_the_grace() {
+    let (desktop, _system, standins, home, daemon) =
+        with_more_standins(&config("3s", "[session]\nafter_busy = \"2s\"\n"), |s, bus| {
+            s.add_session_manager(bus)
+        });
+    daemon.wait_log("GNOME SessionManager inhibitors", WAIT);
+    assert!(
+        status_json(&desktop, &home)["busy_sources"]
+            .as_str()
+            .unwrap()
+            .contains("GNOME SessionManager inhibitors"),
+        "{}",
+        status_json(&desktop, &home)
+    );
+    // Inhibiting suspend only (flag 4) is not busy.
+    standins.gnome_inhibit(4);
+    let call = std::cell::Cell::new(0);
+    held_while_busy_then_one_after_the_grace(
+        &desktop,
+        &home,
+        &daemon,
+        "idle inhibited",
+        || call.set(standins.gnome_inhibit(8 | 4)),
+        || standins.gnome_uninhibit(call.get()),
+    );
+}
+
+#[test]
+fn idle_inhibited_by_logind_and_gnome_is_busy_until_both_end() {
+    let (desktop, _system, standins, home, daemon) =
+        with_more_standins(&config("1h", ""), |s, bus| s.add_session_manager(bus));
+    daemon.wait_log("GNOME SessionManager inhibitors", WAIT);
+    let busy = || status_json(&desktop, &home)["state"] == "busy";
+    standins.set_block_inhibited("idle");
+    let cookie = standins.gnome_inhibit(8);
+    wait_until("status to say busy", || busy().then_some(()));
+    daemon.wait_log("busy: idle inhibited", WAIT);
+    standins.set_block_inhibited("");
+    // The GNOME inhibitor is still there: logind's alone ending is not the end (a negative,
+    // so a bounded look: the daemon reads a signal in milliseconds).
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(busy(), "{}\n{}", status_json(&desktop, &home), daemon.log());
+    assert!(!daemon.log().contains("no longer busy"), "{}", daemon.log());
+    standins.gnome_uninhibit(cookie);
+    wait_until("status to say not busy", || (!busy()).then_some(()));
+}
+
+#[test]
+fn gnome_do_not_disturb_from_the_portal_holds_reminders() {
+    let (desktop, _system, standins, home, daemon) =
+        with_more_standins(&config("1s", ""), |s, bus| s.add_portal(bus, false));
+    daemon.wait_log("do-not-disturb: GNOME show-banners", WAIT);
+    daemon.wait_log("held back a posture reminder: do not disturb", WAIT);
+    assert!(desktop.notifications().is_empty(), "sent during dnd: {:?}", desktop.notifications());
+    assert_eq!(status_json(&desktop, &home)["state"], "dnd");
+    standins.set_show_banners(true);
+    desktop.wait_for(1, WAIT);
+    assert_eq!(status_json(&desktop, &home)["state"], "active");
+    // And on again: dunst's own state (not paused) does not override GNOME's.
+    standins.set_show_banners(false);
+    wait_until("status to say dnd", || (status_json(&desktop, &home)["state"] == "dnd").then_some(()));
 }
 
 #[test]
@@ -313,4 +386,105 @@ fn the_screen_saver_counts_as_time_away_where_there_is_no_mutter() {
     wait_until("the natural break stored", || (!natural_breaks(&home).is_empty()).then_some(()));
     assert_eq!(natural_breaks(&home), [("posture".to_owned(), "screensaver".to_owned())]);
     assert!(desktop.notifications().is_empty(), "{:?}", desktop.notifications());
+}
+
+/// Acts as an X11 window manager does for full screen: the root's `_NET_ACTIVE_WINDOW` and a
+/// window's `_NET_WM_STATE`, on windows of its own on the desktop's X server.
+struct Wm {
+    conn: x11rb::rust_connection::RustConnection,
+    root: u32,
+    active: u32,
+    state: u32,
+    full: u32,
+}
+
+impl Wm {
+    fn connect(display: &str) -> Wm {
+        use x11rb::protocol::xproto::ConnectionExt as _;
+        let (conn, screen) = x11rb::rust_connection::RustConnection::connect(Some(display)).unwrap();
+        let root = x11rb::connection::Connection::setup(&conn).roots[screen].root;
+        let atom = |name: &str| conn.intern_atom(false, name.as_bytes()).unwrap().reply().unwrap().atom;
+        let (active, state, full) =
+            (atom("_NET_ACTIVE_WINDOW"), atom("_NET_WM_STATE"), atom("_NET_WM_STATE_FULLSCREEN"));
+        Wm { conn, root, active, state, full }
+    }
+
+    fn window(&self) -> u32 {
+        use x11rb::connection::Connection as _;
+        use x11rb::protocol::xproto::{ConnectionExt as _, CreateWindowAux, WindowClass};
+        let w = self.conn.generate_id().unwrap();
+        self.conn
+            .create_window(
+                0,
+                w,
+                self.root,
+                0,
+                0,
+                10,
+                10,
+                0,
+                WindowClass::INPUT_OUTPUT,
+                0,
+                &CreateWindowAux::new(),
+            )
+            .unwrap()
+            .check()
+            .unwrap();
+        w
+    }
+
+    fn activate(&self, w: u32) {
+        use x11rb::wrapper::ConnectionExt as _;
+        let (mode, window) =
+            (x11rb::protocol::xproto::PropMode::REPLACE, x11rb::protocol::xproto::AtomEnum::WINDOW);
+        self.conn.change_property32(mode, self.root, self.active, window, &[w]).unwrap().check().unwrap();
+    }
+
+    fn set_full(&self, w: u32, on: bool) {
+        use x11rb::wrapper::ConnectionExt as _;
+        let (mode, atom) =
+            (x11rb::protocol::xproto::PropMode::REPLACE, x11rb::protocol::xproto::AtomEnum::ATOM);
+        let value: &[u32] = if on { &[self.full] } else { &[] };
+        self.conn.change_property32(mode, w, self.state, atom, value).unwrap().check().unwrap();
+    }
+}
+
+#[test]
+fn a_full_screen_window_on_x11_holds_reminders_and_one_comes_after_the_grace() {
+    let desktop = Desktop::start();
+    let wm = Wm::connect(desktop.display());
+    let (video, editor) = (wm.window(), wm.window());
+    wm.activate(editor);
+    let home = Home::new();
+    home.write_config(&config("3s", "[session]\nafter_busy = \"2s\"\n"));
+    let daemon = crate::daemon::Daemon::start_with(&desktop, &home, &[]);
+    daemon.wait_log("X11 full screen (_NET_WM_STATE)", WAIT);
+    held_while_busy_then_one_after_the_grace(
+        &desktop,
+        &home,
+        &daemon,
+        "full screen",
+        // The active window goes full screen; then another comes to the front.
+        || {
+            wm.activate(video);
+            wm.set_full(video, true);
+        },
+        || wm.activate(editor),
+    );
+}
+
+#[test]
+fn a_window_full_screen_already_when_the_daemon_starts_is_busy_until_it_leaves_full_screen() {
+    let desktop = Desktop::start();
+    let wm = Wm::connect(desktop.display());
+    let video = wm.window();
+    wm.set_full(video, true);
+    wm.activate(video);
+    let home = Home::new();
+    home.write_config(&config("1h", ""));
+    let _daemon = crate::daemon::Daemon::start_with(&desktop, &home, &[]);
+    wait_until("status to say busy", || (status_json(&desktop, &home)["state"] == "busy").then_some(()));
+    assert_eq!(status_json(&desktop, &home)["busy"], "full screen");
+    wm.set_full(video, false);
+    wait_until("status to say active", || (status_json(&desktop, &home)["state"] == "active").then_some(()));
 }

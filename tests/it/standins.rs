@@ -1,6 +1,7 @@
 //! Stand-ins the session tests drive: a private system bus serving a small logind (a manager
 //! with `GetSession`/`GetSessionByPID`, `PrepareForSleep` and `BlockInhibited`, a session with `Lock`/`Unlock`
-//! and `LockedHint`), and GNOME's Mutter IdleMonitor on the desktop's session bus.
+//! and `LockedHint`), and GNOME's Mutter IdleMonitor on the desktop's session bus; besides, on
+//! request, GNOME's SessionManager (idle inhibitors) and the desktop portal's Settings.
 use crate::support::bus_config;
 
 use std::collections::HashMap;
@@ -160,6 +161,63 @@ impl IdleMonitor {
     }
 }
 
+/// GNOME's session manager, as far as inhibitors go: the flags of each inhibitor by cookie.
+#[derive(Default)]
+struct Inhibitors {
+    next: u32,
+    all: Vec<(u32, u32)>,
+}
+
+struct SessionManager {
+    inhibitors: Arc<Mutex<Inhibitors>>,
+}
+
+#[interface(name = "org.gnome.SessionManager")]
+impl SessionManager {
+    /// Whether any inhibitor has one of `flags` (8: idle, 4: suspend, ...).
+    fn is_inhibited(&self, flags: u32) -> bool {
+        self.inhibitors.lock().unwrap().all.iter().any(|(_, f)| f & flags != 0)
+    }
+}
+
+/// xdg-desktop-portal's Settings, answering for `org.gnome.desktop.notifications`
+/// `show-banners` only, as the GNOME backend does.
+struct Portal {
+    banners: Arc<Mutex<bool>>,
+}
+
+impl Portal {
+    fn value(&self, namespace: &str, key: &str) -> fdo::Result<bool> {
+        if (namespace, key) == (BANNERS.0, BANNERS.1) {
+            Ok(*self.banners.lock().unwrap())
+        } else {
+            Err(fdo::Error::Failed(format!("Requested setting {namespace}.{key} not found")))
+        }
+    }
+}
+
+#[interface(name = "org.freedesktop.portal.Settings")]
+impl Portal {
+    fn read_one(&self, namespace: &str, key: &str) -> fdo::Result<zbus::OwnedVariant> {
+        Ok(zbus::Variant::from(self.value(namespace, key)?).try_into().unwrap())
+    }
+
+    /// The older call: its answer is wrapped in one more variant.
+    fn read(&self, namespace: &str, key: &str) -> fdo::Result<zbus::OwnedVariant> {
+        let inner = zbus::Variant::from(self.value(namespace, key)?);
+        Ok(zbus::Variant::Variant(Box::new(inner)).try_into().unwrap())
+    }
+
+    #[zbus(property)]
+    fn version(&self) -> u32 {
+        2
+    }
+}
+
+const BANNERS: (&str, &str) = ("org.gnome.desktop.notifications", "show-banners");
+const SM_PATH: &str = "/org/gnome/SessionManager";
+const PORTAL_PATH: &str = "/org/freedesktop/portal/desktop";
+
 /// The stand-ins, served from a runtime on a thread of their own, so they answer while the test
 /// thread waits. Which ones run depends on the buses given to `start`.
 pub struct Standins {
@@ -169,6 +227,10 @@ pub struct Standins {
     system: Option<Connection>,
     session: Option<Connection>,
     saver: Option<Connection>,
+    gnome: Option<Connection>,
+    portal: Option<Connection>,
+    inhibitors: Arc<Mutex<Inhibitors>>,
+    banners: Arc<Mutex<bool>>,
     locked: Arc<Mutex<bool>>,
     inhibited: Arc<Mutex<String>>,
     watches: Arc<Mutex<Watches>>,
@@ -220,6 +282,10 @@ impl Standins {
             system,
             session,
             saver: None,
+            gnome: None,
+            portal: None,
+            inhibitors: Arc::default(),
+            banners: Arc::new(Mutex::new(true)),
             locked,
             inhibited,
             watches,
@@ -309,6 +375,69 @@ impl Standins {
         self.emit(conn, None, "/org/freedesktop/ScreenSaver", iface, "ActiveChanged", (active,));
     }
 
+    /// Serves `org.gnome.SessionManager` on `session`, with no inhibitors yet.
+    pub fn add_session_manager(&mut self, session: &str) {
+        let inhibitors = self.inhibitors.clone();
+        let conn = self.rt.handle().block_on(async {
+            zbus::connection::Builder::address(session)
+                .serve_at(SM_PATH, SessionManager { inhibitors })
+                .name("org.gnome.SessionManager")
+                .build()
+                .await
+                .expect("SessionManager stand-in on the session bus")
+        });
+        self.gnome = Some(conn);
+    }
+
+    /// An application inhibits with `flags` (8: idle), as `Inhibit` does: `InhibitorAdded`.
+    /// Returns the cookie.
+    pub fn gnome_inhibit(&self, flags: u32) -> u32 {
+        let cookie = {
+            let mut i = self.inhibitors.lock().unwrap();
+            i.next += 1;
+            let cookie = i.next;
+            i.all.push((cookie, flags));
+            cookie
+        };
+        self.inhibitor_signal("InhibitorAdded", cookie);
+        cookie
+    }
+
+    /// The inhibitor `cookie` is gone: `InhibitorRemoved`.
+    pub fn gnome_uninhibit(&self, cookie: u32) {
+        self.inhibitors.lock().unwrap().all.retain(|(c, _)| *c != cookie);
+        self.inhibitor_signal("InhibitorRemoved", cookie);
+    }
+
+    fn inhibitor_signal(&self, member: &str, cookie: u32) {
+        let conn = self.gnome.as_ref().expect("add_session_manager first");
+        let path = zbus::ObjectPath::try_from(format!("{SM_PATH}/Inhibitor{cookie}")).unwrap();
+        self.emit(conn, None, SM_PATH, "org.gnome.SessionManager", member, (path,));
+    }
+
+    /// Serves the desktop portal's Settings on `session`, with `show-banners` as given.
+    pub fn add_portal(&mut self, session: &str, banners: bool) {
+        *self.banners.lock().unwrap() = banners;
+        let portal = Portal { banners: self.banners.clone() };
+        let conn = self.rt.handle().block_on(async {
+            zbus::connection::Builder::address(session)
+                .serve_at(PORTAL_PATH, portal)
+                .name("org.freedesktop.portal.Desktop")
+                .build()
+                .await
+                .expect("portal stand-in on the session bus")
+        });
+        self.portal = Some(conn);
+    }
+
+    /// GNOME's "Do Not Disturb" switch: `show-banners` becomes `banners`, with `SettingChanged`.
+    pub fn set_show_banners(&self, banners: bool) {
+        *self.banners.lock().unwrap() = banners;
+        let conn = self.portal.as_ref().expect("add_portal first");
+        let body = (BANNERS.0, BANNERS.1, Variant::from(banners));
+        self.emit(conn, None, PORTAL_PATH, "org.freedesktop.portal.Settings", "SettingChanged", body);
+    }
+
     /// The watches registered now.
     pub fn watches(&self) -> Vec<IdleWatch> {
         self.watches.lock().unwrap().all.clone()
@@ -363,6 +492,8 @@ impl Drop for Standins {
         self.system = None;
         self.session = None;
         self.saver = None;
+        self.gnome = None;
+        self.portal = None;
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }

@@ -1,7 +1,9 @@
 //! Whether the user is at the machine, from events only (never polled): logind on the system
 //! bus for lock and sleep; for idle, GNOME's Mutter IdleMonitor, else the compositor's
 //! `ext-idle-notify-v1` or `org_kde_kwin_idle` (`wayland`), else the X server's SYNC `IDLETIME`
-//! alarms (`x11`); and `org.freedesktop.ScreenSaver` turning on and off besides.
+//! alarms (`x11`); and `org.freedesktop.ScreenSaver` turning on and off besides. Busy: idle
+//! inhibited (logind, GNOME's session manager), the camera (`camera`) and, in an X11 session,
+//! a full-screen active window (`x11`, on the same X connection as its idle alarms).
 //!
 //! Every match rule is in place before any state is read or any watch is added, so nothing that
 //! happens in between is missed. What can't be reached is reported (see `lock` and `idle`), and
@@ -25,6 +27,19 @@ const MANAGER_PATH: &str = "/org/freedesktop/login1";
 const AUTO_SESSION: &str = "/org/freedesktop/login1/session/auto";
 pub const MUTTER: &str = "org.gnome.Mutter.IdleMonitor";
 pub const SCREENSAVER: &str = "org.freedesktop.ScreenSaver";
+const GNOME_SM: &str = "org.gnome.SessionManager";
+const GNOME_SM_PATH: &str = "/org/gnome/SessionManager";
+/// `IsInhibited`'s flag for "inhibit the session being marked as idle".
+const GNOME_INHIBIT_IDLE: u32 = 8;
+
+#[proxy(
+    interface = "org.gnome.SessionManager",
+    default_service = "org.gnome.SessionManager",
+    default_path = "/org/gnome/SessionManager"
+)]
+trait GnomeSession {
+    fn is_inhibited(&self, flags: u32) -> zbus::Result<bool>;
+}
 
 #[proxy(
     interface = "org.freedesktop.login1.Manager",
@@ -80,8 +95,13 @@ pub enum SessionEvent {
     IdleGone,
     /// logind's `BlockInhibited` contains `idle` (`true`: a call, a video, a presentation).
     Inhibited(bool),
+    /// GNOME's session manager has an idle inhibitor (`IsInhibited(8)`), read again whenever
+    /// an inhibitor comes or goes, or the session manager does.
+    GnomeInhibited(bool),
     /// A camera device is open (`true`) or the last one was closed.
     Camera(bool),
+    /// The active window went full screen (`true`) or no longer is (X11).
+    Fullscreen(bool),
 }
 
 /// Whether the user is idle by a (new) threshold.
@@ -116,6 +136,8 @@ pub struct SessionWatch {
     pub idle_at_start: Option<Duration>,
     /// Something inhibited idle at start.
     pub inhibited_at_start: bool,
+    /// Idle inhibited now by logind's and by GNOME's inhibitors: busy while either is.
+    inhibited_by: (bool, bool),
     /// How being busy is seen, for `status`: "logind BlockInhibited", "camera (...)".
     busy_sources: Vec<String>,
     mutter: IdleMonitorProxy<'static>,
@@ -127,6 +149,8 @@ pub struct SessionWatch {
     native: Option<Native>,
     /// What the native source is, for `status`: "X11 SYNC IDLETIME (The X.Org Foundation)".
     native_name: String,
+    /// The X11 idle alarms, until the X connection's event stream takes them.
+    x11_alarms: Option<(x11rb::protocol::sync::Alarm, x11rb::protocol::sync::Alarm)>,
 }
 
 /// What a fired Mutter watch meant.
@@ -165,6 +189,19 @@ impl SessionWatch {
             }
             Err(why) => (None, format!("not available ({why})"), false, false),
         };
+        let gnome_inhibited = match gnome_inhibitors(session).await {
+            Ok((now, stream)) => {
+                streams.push(stream);
+                if now.is_some() {
+                    busy_sources.push("GNOME SessionManager inhibitors".to_owned());
+                }
+                now.unwrap_or(false)
+            }
+            Err(e) => {
+                tracing::info!("can't follow GNOME's idle inhibitors: {e}");
+                false
+            }
+        };
         match camera::watch() {
             Ok((name, stream)) => {
                 busy_sources.push(name);
@@ -189,7 +226,8 @@ impl SessionWatch {
             lock,
             locked_at_start,
             idle_at_start: None,
-            inhibited_at_start,
+            inhibited_at_start: inhibited_at_start || gnome_inhibited,
+            inhibited_by: (inhibited_at_start, gnome_inhibited),
             busy_sources,
             mutter,
             mutter_up: has(MUTTER).await,
@@ -199,15 +237,47 @@ impl SessionWatch {
             armed: Armed::None,
             native: None,
             native_name: String::new(),
+            x11_alarms: None,
         };
         if watch.mutter_up {
             watch.idle_at_start = watch.arm_idle().await;
         }
         // `arm_idle` gives up on a Mutter that refuses the watch.
+        let mut display = None;
         if !watch.mutter_up
-            && let Some(stream) = watch.start_native()
+            && let Some(stream) = watch.start_native(&mut display)
         {
             streams.push(stream);
+        }
+        // Full screen from the X server only in an X11 session: under Wayland, Xwayland's root
+        // window knows nothing of the desktop's windows.
+        let set = |name: &str| std::env::var_os(name).is_some_and(|d| !d.is_empty());
+        let x11_session = set("DISPLAY") && !set("WAYLAND_DISPLAY") && !set("WAYLAND_SOCKET");
+        let mut full = None;
+        if x11_session {
+            if display.is_none() {
+                display = x11::X11::connect()
+                    .map_err(|e| tracing::info!("can't follow full screen on the X server: {e}"))
+                    .ok();
+            }
+            if let Some(x) = &display {
+                match x.fullscreen() {
+                    Ok(f) => {
+                        watch.busy_sources.push("X11 full screen (_NET_WM_STATE)".to_owned());
+                        full = Some(f);
+                    }
+                    Err(e) => tracing::info!("can't follow full screen on the X server: {e}"),
+                }
+            }
+        }
+        if let Some(x) = display {
+            match x.events(watch.x11_alarms.take(), full) {
+                Ok(stream) => streams.push(stream),
+                Err(e) => {
+                    tracing::warn!("can't read the X server's events: {e}");
+                    watch.native_gone();
+                }
+            }
         }
         (watch, select_all(streams))
     }
@@ -215,7 +285,9 @@ impl SessionWatch {
     /// The compositor's or X server's idle source where there is no Mutter (on GNOME, Mutter's
     /// watches are what the desktop itself uses); Wayland first, since under Xwayland the X
     /// server sees only its own clients' input. Sets `idle_at_start` if the user is idle already.
-    fn start_native(&mut self) -> Option<BoxStream<'static, SessionEvent>> {
+    /// The X server's alarms are read from the daemon's X connection, which this opens into
+    /// `display`.
+    fn start_native(&mut self, display: &mut Option<x11::X11>) -> Option<BoxStream<'static, SessionEvent>> {
         let set = |name: &str| std::env::var_os(name).is_some_and(|d| !d.is_empty());
         if set("WAYLAND_DISPLAY") || set("WAYLAND_SOCKET") {
             match wayland::WaylandIdle::start(self.threshold) {
@@ -228,12 +300,13 @@ impl SessionWatch {
             }
         }
         if std::env::var_os("DISPLAY").is_some_and(|d| !d.is_empty()) {
-            match x11::X11Idle::start(self.threshold) {
-                Ok((x, idle, stream)) => {
+            match x11::X11::connect().and_then(|d| Ok((x11::X11Idle::start(&d, self.threshold)?, d))) {
+                Ok(((x, idle), d)) => {
+                    self.x11_alarms = Some(x.alarms());
                     self.native_name = format!("X11 SYNC IDLETIME ({})", x.vendor);
                     self.native = Some(Native::X11(x));
                     self.idle_at_start = idle;
-                    return Some(stream);
+                    *display = Some(d);
                 }
                 Err(e) => tracing::info!("no X11 idle counter: {e}"),
             }
@@ -266,6 +339,17 @@ impl SessionWatch {
         } else {
             self.busy_sources.join(", ")
         }
+    }
+
+    /// Idle inhibited by logind (`gnome` false) or GNOME's session manager, now `on`: says
+    /// whether either inhibits now, since both are the one busy cause.
+    pub fn inhibited(&mut self, gnome: bool, on: bool) -> bool {
+        if gnome {
+            self.inhibited_by.1 = on;
+        } else {
+            self.inhibited_by.0 = on;
+        }
+        self.inhibited_by.0 || self.inhibited_by.1
     }
 
     /// Whether Mutter's watches should be used when it appears: not while the X server or
@@ -433,6 +517,34 @@ async fn session_streams(conn: &Connection) -> zbus::Result<Vec<BoxStream<'stati
         );
     }
     Ok(out)
+}
+
+/// GNOME's idle inhibitors: `IsInhibited(8)` read after following `InhibitorAdded` and
+/// `InhibitorRemoved`, and again after each of them and whenever the session manager comes or
+/// goes. Also says whether idle is inhibited now (`None`: no GNOME session manager).
+async fn gnome_inhibitors(
+    conn: &Connection,
+) -> zbus::Result<(Option<bool>, BoxStream<'static, SessionEvent>)> {
+    let rule = signal().sender(GNOME_SM).interface(GNOME_SM).path(GNOME_SM_PATH).build()?;
+    let changes = MessageStream::for_match_rule(rule, conn, std::num::NonZeroUsize::new(16)).await?;
+    let changes = changes
+        .filter(|m| {
+            let m = m.as_ref().map(member).unwrap_or_default();
+            std::future::ready(m == "InhibitorAdded" || m == "InhibitorRemoved")
+        })
+        .map(|_| ());
+    let dbus = zbus::fdo::DBusProxy::new(conn).await?;
+    let owner = dbus.receive_name_owner_changed_with_args(&[(0, GNOME_SM)]).await?.map(|_| ());
+    let proxy = GnomeSessionProxy::builder(conn).cache_properties(CacheProperties::No).build().await?;
+    let now = proxy.is_inhibited(GNOME_INHIBIT_IDLE).await.ok();
+    let stream =
+        futures_util::stream::select(changes, owner).then(move |()| {
+            let proxy = proxy.clone();
+            async move {
+                SessionEvent::GnomeInhibited(proxy.is_inhibited(GNOME_INHIBIT_IDLE).await.unwrap_or(false))
+            }
+        });
+    Ok((now, stream.boxed()))
 }
 
 /// Connects to the system bus, finds our logind session, follows its lock state, the manager's
