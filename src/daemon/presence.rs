@@ -69,9 +69,11 @@ impl Daemon {
             SessionEvent::Idle(idle) => idle_since(idle, now),
             SessionEvent::Active => Input::Back { cause: Away::Idle },
             SessionEvent::Inhibited(on) => {
+                info!("idle inhibitor (logind): {}", if on { "on" } else { "off" });
                 Input::Busy { cause: Busy::Inhibit, on: self.session.inhibited(false, on) }
             }
             SessionEvent::GnomeInhibited(on) => {
+                info!("idle inhibitor (GNOME): {}", if on { "on" } else { "off" });
                 Input::Busy { cause: Busy::Inhibit, on: self.session.inhibited(true, on) }
             }
             SessionEvent::Camera(on) => Input::Busy { cause: Busy::Camera, on },

@@ -172,9 +172,9 @@ fn idle_inhibited_by_logind_and_gnome_is_busy_until_both_end() {
     wait_until("status to say busy", || busy().then_some(()));
     daemon.wait_log("busy: idle inhibited", WAIT);
     standins.set_block_inhibited("");
-    // The GNOME inhibitor is still there: logind's alone ending is not the end (a negative,
-    // so a bounded look: the daemon reads a signal in milliseconds).
-    std::thread::sleep(Duration::from_millis(500));
+    // The GNOME inhibitor is still there: logind's alone ending is not the end. The daemon
+    // says when it has read logind's change, and status is answered after that.
+    daemon.wait_log("idle inhibitor (logind): off", WAIT);
     assert!(busy(), "{}\n{}", status_json(&desktop, &home), daemon.log());
     assert!(!daemon.log().contains("no longer busy"), "{}", daemon.log());
     standins.gnome_uninhibit(cookie);
