@@ -135,6 +135,14 @@ impl Control {
         }
     }
 
+    /// A stored report or pop: its id and the care advice it brings.
+    async fn logged(&self, request: Request) -> fdo::Result<(i64, Vec<(String, String)>)> {
+        match self.ask(request).await? {
+            Reply::Logged(id, advice) => Ok((id, advice)),
+            other => Err(fdo::Error::Failed(format!("unexpected reply {other:?}"))),
+        }
+    }
+
     async fn done(&self, request: Request) -> fdo::Result<String> {
         match self.ask(request).await? {
             Reply::Done(text) => Ok(text),
@@ -214,20 +222,14 @@ impl Control {
         note: String,
         at: i64,
     ) -> fdo::Result<(i64, Vec<(String, String)>)> {
-        match self.ask(Request::Log { source, area, severity, symptoms, note, at }).await? {
-            Reply::Logged(id, advice) => Ok((id, advice)),
-            other => Err(fdo::Error::Failed(format!("unexpected reply {other:?}"))),
-        }
+        self.logged(Request::Log { source, area, severity, symptoms, note, at }).await
     }
 
     /// Logs a self-reported pop of the upper back at `at` (Unix seconds, 0 for now; never in the
     /// future), naming the program that logs it (`source`, as for `LogFrom`). Returns the pop's
     /// id once stored, and the popping note (summary, body) if this pop brings it.
     async fn log_pop(&self, source: String, at: i64) -> fdo::Result<(i64, Vec<(String, String)>)> {
-        match self.ask(Request::LogPop { source, at }).await? {
-            Reply::Logged(id, advice) => Ok((id, advice)),
-            other => Err(fdo::Error::Failed(format!("unexpected reply {other:?}"))),
-        }
+        self.logged(Request::LogPop { source, at }).await
     }
 
     /// Sent whenever the state, the next reminder or the counts change.

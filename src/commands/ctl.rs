@@ -138,7 +138,7 @@ fn class(status: Option<&Status>) -> &str {
 
 /// A few words for a bar: "posture 14:30", "paused until 15:00", "dnd", ...
 fn short_text(status: Option<&Status>) -> String {
-    let now = chrono::Utc::now();
+    let now = crate::adapters::clock::now();
     let Some(s) = status else { return "postured off".to_owned() };
     match class(status) {
         "paused" => format!("paused until {}", when(&s.paused_until, now)),
@@ -194,7 +194,7 @@ fn status_json(s: &Status) -> serde_json::Value {
 }
 
 pub fn status_text(s: &Status) -> String {
-    let now = chrono::Utc::now();
+    let now = crate::adapters::clock::now();
     let state = match s.state.as_str() {
         "paused" => format!("paused until {}", when(&s.paused_until, now)),
         "snoozed" => format!("snoozed until {}", when(&s.snoozed_until, now)),

@@ -154,6 +154,6 @@ fn write(store: &Store, r: &Record) -> anyhow::Result<()> {
         Record::NaturalBreak { kind, from, to, causes } => {
             store.record_natural_break(*kind, *from, *to, causes).map(|_| ())
         }
-        Record::State(state) => store.save_planner_state(state, Utc::now()),
+        Record::State(state) => store.save_planner_state(state, crate::adapters::clock::now()),
     }
 }
