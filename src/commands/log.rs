@@ -115,10 +115,7 @@ fn rules_and_zone(config: Option<PathBuf>) -> (CareRules, Zone) {
 pub fn run_pop(config: Option<PathBuf>, at: Option<String>) -> anyhow::Result<ExitCode> {
     let (rules, zone) = rules_and_zone(config);
     let now = clock::now();
-    let at = match &at {
-        Some(text) => check_at(Some(parse_time(text, &zone, "--at")?), now).map_err(anyhow::Error::msg)?,
-        None => now,
-    };
+    let at = read_at(at.as_deref(), &zone, now)?;
     let via_daemon = run_async(async {
         match connect().await {
             Ok(Some(d)) => match d.log_pop("cli", at.timestamp()).await {
@@ -141,9 +138,25 @@ pub fn run_pop(config: Option<PathBuf>, at: Option<String>) -> anyhow::Result<Ex
             (id, give(&store, &rules, &mine, now)?)
         }
     };
-    let when =
-        if at == now { String::new() } else { format!(" at {}", zone.format(at, "%a %Y-%m-%d %H:%M")) };
-    outln!("Logged a pop of the upper back{when} (pop {id}).")?;
+    said_logged(&format!("a pop of the upper back{} (pop {id})", when(at, now, &zone)), &advice)
+}
+
+/// `--at`, read in the config's zone and checked (not in the future, not too far back).
+fn read_at(text: Option<&str>, zone: &Zone, now: DateTime<Utc>) -> anyhow::Result<DateTime<Utc>> {
+    match text {
+        Some(text) => check_at(Some(parse_time(text, zone, "--at")?), now).map_err(anyhow::Error::msg),
+        None => Ok(now),
+    }
+}
+
+/// " at Mon 2026-06-01 09:30" for a backdated entry, nothing for one logged now.
+fn when(at: DateTime<Utc>, now: DateTime<Utc>, zone: &Zone) -> String {
+    if at == now { String::new() } else { format!(" at {}", zone.format(at, "%a %Y-%m-%d %H:%M")) }
+}
+
+/// "Logged ..." and then the care advice it brings, each as the terminal shows it.
+fn said_logged(what: &str, advice: &[(String, String)]) -> anyhow::Result<ExitCode> {
+    outln!("Logged {what}.")?;
     for (summary, body) in advice {
         outln!("\n{summary}\n{body}")?;
     }
@@ -167,10 +180,7 @@ pub fn run(config: Option<PathBuf>, args: LogArgs) -> anyhow::Result<ExitCode> {
     };
     let note = check_note(&note_text).map_err(anyhow::Error::msg)?;
     let now = clock::now();
-    let at = match &args.at {
-        Some(text) => check_at(Some(parse_time(text, &zone, "--at")?), now).map_err(anyhow::Error::msg)?,
-        None => now,
-    };
+    let at = read_at(args.at.as_deref(), &zone, now)?;
     let mut symptoms = args.symptoms.clone();
     symptoms.sort();
     symptoms.dedup();
@@ -210,13 +220,8 @@ pub fn run(config: Option<PathBuf>, args: LogArgs) -> anyhow::Result<ExitCode> {
             (id, give_advice(&store, &rules, &zone, id, now)?)
         }
     };
-    let when =
-        if at == now { String::new() } else { format!(" at {}", zone.format(at, "%a %Y-%m-%d %H:%M")) };
-    outln!("Logged {} discomfort, {}/10{when} (report {id}).", args.area.modifier(), args.severity)?;
-    for (summary, body) in advice {
-        outln!("\n{summary}\n{body}")?;
-    }
-    Ok(ExitCode::SUCCESS)
+    let what = format!("{} discomfort, {}/10", args.area.modifier(), args.severity);
+    said_logged(&format!("{what}{} (report {id})", when(at, now, &zone)), &advice)
 }
 
 fn unknown_method(e: &zbus::Error) -> bool {
