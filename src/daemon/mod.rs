@@ -48,8 +48,6 @@ pub struct Daemon {
     waiting_logs: HashMap<u64, oneshot::Sender<Result<Reply, String>>>,
     next_call: u64,
     last_status: Option<Status>,
-    /// How long `Toggle` pauses (`notifications.pause`).
-    toggle_pause: std::time::Duration,
 }
 
 struct Signals {
@@ -87,6 +85,7 @@ pub fn engine_settings(s: &config::Settings) -> engine::Settings {
         lock_counts_as_break: s.session.lock_counts_as_break,
         after_busy: chrono::Duration::from_std(s.session.after_busy).unwrap_or_default(),
         after_unlock: chrono::Duration::from_std(s.session.after_unlock).unwrap_or_default(),
+        toggle_pause: chrono::Duration::from_std(s.notifications.pause).unwrap_or_default(),
     }
 }
 
@@ -158,7 +157,6 @@ impl Daemon {
             waiting_logs: HashMap::new(),
             next_call: 0,
             last_status: None,
-            toggle_pause: settings.notifications.pause,
         };
         daemon.log_session();
         if daemon.session.locked_at_start {
@@ -383,7 +381,6 @@ impl Daemon {
         let idle = self.session.set_threshold(settings.session.idle_threshold).await;
         let from = settings.files.last().map(|p| p.display().to_string()).unwrap_or_default();
         self.files = settings.files.clone();
-        self.toggle_pause = settings.notifications.pause;
         self.input(Input::Settings(Box::new(engine_settings(&settings)))).await;
         self.idle_for(idle).await;
         info!("reloaded the config from {from}");
@@ -405,14 +402,12 @@ impl Daemon {
                 self.input(Input::Resume).await;
                 Ok(Reply::Done("resumed".to_owned()))
             }
-            Request::Toggle if self.engine.status(now).paused_until.is_some() => {
-                self.input(Input::Resume).await;
-                Ok(Reply::Done("resumed".to_owned()))
-            }
             Request::Toggle => {
-                let until = now + seconds_capped(self.toggle_pause.as_secs(), 86_400);
-                self.input(Input::Pause(Some(until))).await;
-                Ok(Reply::Done(format!("paused until {}", when(&zone, until, now))))
+                self.input(Input::Toggle).await;
+                Ok(Reply::Done(match self.engine.planner.state.limits.paused_until.filter(|u| *u > now) {
+                    Some(until) => format!("paused until {}", when(&zone, until, now)),
+                    None => "resumed".to_owned(),
+                }))
             }
             Request::Snooze(seconds) => {
                 let until = now + seconds_capped(seconds, 86_400);

@@ -53,6 +53,8 @@ pub struct Settings {
     pub after_busy: Duration,
     /// No routine prompt this soon after unlocking.
     pub after_unlock: Duration,
+    /// How long `postured toggle` pauses.
+    pub toggle_pause: Duration,
 }
 
 /// Where a stored report came from, so its answer goes back the right way.
@@ -132,6 +134,8 @@ pub enum Input {
     /// `postured pause`: until then, or until the next day begins.
     Pause(Option<DateTime<Utc>>),
     Resume,
+    /// `postured toggle`: resume when paused, otherwise pause for `toggle_pause`.
+    Toggle,
     /// `postured snooze`.
     Snooze(DateTime<Utc>),
     /// A report was stored (by the conversation's `StoreReport`, or a `Log` call).
@@ -387,6 +391,10 @@ impl Engine {
                 self.planner.pause(until);
             }
             Input::Resume => self.planner.resume(now),
+            Input::Toggle if self.planner.state.limits.paused_until.is_some_and(|u| u > now) => {
+                self.planner.resume(now);
+            }
+            Input::Toggle => self.planner.pause(now + self.settings.toggle_pause),
             Input::Snooze(until) => {
                 self.planner.snooze_all(until);
                 if let Some(note) = self.screen.take_reminder_at(Stage::Reminder) {

@@ -756,3 +756,15 @@ fn issue11_after_busy_and_after_unlock_are_settings() {
     busy(&mut d, Busy::Camera, false);
     assert_eq!(d.shown_rows.len(), 1, "no grace with 0s");
 }
+
+#[test]
+fn toggle_pauses_for_the_configured_time_and_resumes_when_paused() {
+    let mut d = desk("30m");
+    let pause = d.engine.settings().toggle_pause;
+    d.input(Input::Toggle);
+    assert_eq!(d.engine.status(d.now).paused_until, Some(d.now + pause));
+    d.advance(Duration::minutes(1));
+    d.input(Input::Toggle);
+    let s = d.engine.status(d.now);
+    assert_eq!((s.state, s.paused_until), ("active", None));
+}
