@@ -200,6 +200,8 @@ fn boolean(v: &Variant<'_>) -> Option<bool> {
 /// GNOME's `show-banners = false`, through the desktop portal's Settings (`SettingChanged`
 /// followed first, then `ReadOne`, else `Read`). `None` if the portal doesn't have the
 /// setting (not GNOME, or no portal); the stream says `true` when do-not-disturb comes on.
+/// The portal is read only while it runs (and again when it starts): a call of ours must not
+/// start it through D-Bus activation on a desktop that doesn't run it.
 pub async fn desktop_dnd(
     conn: &Connection,
 ) -> zbus::Result<(Option<bool>, impl Stream<Item = bool> + use<>)> {
@@ -211,16 +213,39 @@ pub async fn desktop_dnd(
         .arg(1, BANNERS.1)
         .build()?;
     let changes = MessageStream::for_match_rule(rule, conn, std::num::NonZeroUsize::new(8)).await?;
-    let changes = changes.filter_map(|m| async move {
-        let (_ns, _key, value): (String, String, OwnedVariant) = m.ok()?.body().deserialize().ok()?;
-        boolean(&value).map(|banners| !banners)
-    });
+    let changes = changes
+        .filter_map(|m| async move {
+            let (_ns, _key, value): (String, String, OwnedVariant) = m.ok()?.body().deserialize().ok()?;
+            boolean(&value).map(|banners| !banners)
+        })
+        .boxed();
+    let dbus = zbus::fdo::DBusProxy::new(conn).await?;
+    let owner = dbus.receive_name_owner_changed_with_args(&[(0, PORTAL)]).await?;
     let portal = PortalSettingsProxy::builder(conn).cache_properties(CacheProperties::No).build().await?;
-    let banners = match portal.read_one(BANNERS.0, BANNERS.1).await {
+    let running = dbus.name_has_owner(PORTAL.try_into()?).await.unwrap_or(false);
+    let banners = if running { show_banners(&portal).await } else { None };
+    let owner = owner
+        .filter_map(move |c| {
+            let portal = portal.clone();
+            async move {
+                if c.args().ok()?.new_owner().is_none() {
+                    return Some(false); // gone: nothing says do-not-disturb any more
+                }
+                show_banners(&portal).await.map(|banners| !banners)
+            }
+        })
+        .boxed();
+    Ok((banners.map(|b| !b), futures_util::stream::select(changes, owner)))
+}
+
+const PORTAL: &str = "org.freedesktop.portal.Desktop";
+
+/// `show-banners` as the portal has it, if it has it.
+async fn show_banners(portal: &PortalSettingsProxy<'_>) -> Option<bool> {
+    match portal.read_one(BANNERS.0, BANNERS.1).await {
         Ok(v) => boolean(&v),
         Err(_) => portal.read(BANNERS.0, BANNERS.1).await.ok().and_then(|v| boolean(&v)),
-    };
-    Ok((banners.map(|b| !b), changes))
+    }
 }
 
 /// `m` as notify-rust's notification: what the engine decided, in the spec's terms.

@@ -98,6 +98,7 @@ pub struct RawSession {
     pub lock_counts_as_break: Option<Spanned<bool>>,
     pub after_busy: Option<Str>,
     pub after_unlock: Option<Str>,
+    pub busy_when: Option<List>,
     #[serde(default)]
     pub break_length: RawBreaks,
 }

@@ -5,8 +5,8 @@
 use super::ConfigError;
 use super::fields::{At, Doc, Loc};
 use super::raw::RawSession;
-use crate::core::Kind;
-use std::collections::BTreeMap;
+use crate::core::{Busy, Kind};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::Duration;
 
@@ -21,6 +21,8 @@ pub struct Session {
     pub after_busy: Duration,
     /// After the screen is unlocked, no routine prompt for this long.
     pub after_unlock: Duration,
+    /// Which ways of being busy hold routine reminders.
+    pub busy_when: BTreeSet<Busy>,
 }
 
 /// One file's `[session]` values.
@@ -30,6 +32,7 @@ pub(super) struct SessionPart {
     lock_counts_as_break: Option<At<bool>>,
     after_busy: Option<At<Duration>>,
     after_unlock: Option<At<Duration>>,
+    busy_when: Option<At<BTreeSet<Busy>>>,
     breaks: BTreeMap<Kind, At<Duration>>,
 }
 
@@ -46,6 +49,7 @@ impl SessionPart {
                 .map(|b| At { value: *b.get_ref(), loc: Loc { source: doc.index, span: b.span() } }),
             after_busy: doc.duration(&raw.after_busy, "session.after_busy", Duration::ZERO, HOUR)?,
             after_unlock: doc.duration(&raw.after_unlock, "session.after_unlock", Duration::ZERO, HOUR)?,
+            busy_when: busy_when(doc, raw)?,
             breaks: BTreeMap::new(),
         };
         let b = &raw.break_length;
@@ -77,6 +81,9 @@ impl SessionPart {
         if top.after_unlock.is_some() {
             self.after_unlock = top.after_unlock;
         }
+        if top.busy_when.is_some() {
+            self.busy_when = top.busy_when;
+        }
         self.breaks.extend(top.breaks);
     }
 
@@ -95,12 +102,35 @@ impl SessionPart {
         let lock = self.lock_counts_as_break.ok_or_else(|| missing("session.lock_counts_as_break"))?;
         let after_busy = self.after_busy.ok_or_else(|| missing("session.after_busy"))?;
         let after_unlock = self.after_unlock.ok_or_else(|| missing("session.after_unlock"))?;
+        let busy_when = self.busy_when.ok_or_else(|| missing("session.busy_when"))?;
         let session = Session {
             idle_threshold: threshold.value,
             lock_counts_as_break: lock.value,
             after_busy: after_busy.value,
             after_unlock: after_unlock.value,
+            busy_when: busy_when.value,
         };
         Ok((session, breaks))
     }
+}
+
+/// `session.busy_when`: the names of the busy sources that hold reminders (none is allowed).
+fn busy_when(doc: &Doc, raw: &RawSession) -> Result<Option<At<BTreeSet<Busy>>>, ConfigError> {
+    let Some(list) = &raw.busy_when else { return Ok(None) };
+    let mut set = BTreeSet::new();
+    for name in list.get_ref() {
+        let busy = Busy::parse(name.get_ref().trim()).ok_or_else(|| {
+            let known: Vec<_> = Busy::ALL.iter().map(|b| format!("\"{}\"", b.as_str())).collect();
+            doc.error(
+                name.span(),
+                format!(
+                    "`session.busy_when`: unknown source \"{}\"; use any of {}",
+                    name.get_ref(),
+                    known.join(", ")
+                ),
+            )
+        })?;
+        set.insert(busy);
+    }
+    Ok(Some(doc.at(set, list.span())))
 }

@@ -352,6 +352,7 @@ fn the_session_section_has_defaults_overrides_and_range_checks() {
         lock_counts_as_break: true,
         after_busy: Duration::from_secs(120),
         after_unlock: Duration::from_secs(600),
+        busy_when: crate::core::Busy::ALL.into_iter().collect(),
     };
     assert_eq!(s.session, session);
     assert_eq!(s.rules.breaks[&Kind::Movement], chrono::Duration::minutes(5));

@@ -45,6 +45,13 @@ pub enum Busy {
 }
 
 impl Busy {
+    pub const ALL: [Busy; 3] = [Busy::Camera, Busy::Inhibit, Busy::Fullscreen];
+
+    /// The source named in `session.busy_when`.
+    pub fn parse(name: &str) -> Option<Busy> {
+        Busy::ALL.into_iter().find(|b| b.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Busy::Camera => "camera",

@@ -85,6 +85,7 @@ pub fn engine_settings(s: &config::Settings) -> engine::Settings {
         lock_counts_as_break: s.session.lock_counts_as_break,
         after_busy: chrono::Duration::from_std(s.session.after_busy).unwrap_or_default(),
         after_unlock: chrono::Duration::from_std(s.session.after_unlock).unwrap_or_default(),
+        busy_when: s.session.busy_when.clone(),
         toggle_pause: chrono::Duration::from_std(s.notifications.pause).unwrap_or_default(),
     }
 }
@@ -487,7 +488,7 @@ impl Daemon {
             lock: self.session.lock.clone(),
             idle: self.session.idle(),
             busy: s.busy.iter().map(|c| c.words()).collect::<Vec<_>>().join(", "),
-            busy_sources: self.session.busy_sources(),
+            busy_sources: self.session.busy_sources(&self.engine.settings().busy_when),
             config_files: self.files.iter().map(|f| f.display().to_string()).collect(),
             store: self.store_path.display().to_string(),
         }

@@ -18,7 +18,7 @@ impl Daemon {
         } else {
             warn!("lock and sleep: {}; reminders keep to plain schedules while locked", s.lock);
         }
-        info!("busy: {}", s.busy_sources());
+        info!("busy: {}", s.busy_sources(&self.engine.settings().busy_when));
         if s.idle().starts_with("not available") {
             warn!("idle: {}; time away from the keyboard is not noticed", s.idle());
         } else {
@@ -72,8 +72,13 @@ impl Daemon {
                 info!("idle inhibitor (logind): {}", if on { "on" } else { "off" });
                 Input::Busy { cause: Busy::Inhibit, on: self.session.inhibited(false, on) }
             }
-            SessionEvent::GnomeInhibited(on) => {
-                info!("idle inhibitor (GNOME): {}", if on { "on" } else { "off" });
+            SessionEvent::GnomeInhibited(read) => {
+                self.session.gnome_session(read.is_some());
+                let on = read.unwrap_or(false);
+                match read {
+                    Some(on) => info!("idle inhibitor (GNOME): {}", if on { "on" } else { "off" }),
+                    None => info!("GNOME's session manager is gone; its idle inhibitors with it"),
+                }
                 Input::Busy { cause: Busy::Inhibit, on: self.session.inhibited(true, on) }
             }
             SessionEvent::Camera(on) => Input::Busy { cause: Busy::Camera, on },

@@ -152,6 +152,12 @@ impl Desktop {
     }
 
     /// The X display, e.g. `:3`.
+    /// The bus's service folder: a `.service` file put here before a name is asked for makes
+    /// that name D-Bus-activatable.
+    pub fn services_dir(&self) -> std::path::PathBuf {
+        self.dir.path().join("services")
+    }
+
     pub fn display(&self) -> &str {
         &self.display
     }

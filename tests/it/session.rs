@@ -182,6 +182,58 @@ fn idle_inhibited_by_logind_and_gnome_is_busy_until_both_end() {
 }
 
 #[test]
+fn a_block_inhibited_change_sent_without_its_value_is_read_back() {
+    let (desktop, _system, standins, home, daemon) = with_standins(&config("1h", ""));
+    daemon.wait_log("busy: logind BlockInhibited", WAIT);
+    standins.set_block_inhibited_invalidated("sleep:idle");
+    wait_until("status to say busy", || (status_json(&desktop, &home)["state"] == "busy").then_some(()));
+    standins.set_block_inhibited_invalidated("sleep");
+    wait_until("status to say not busy", || (status_json(&desktop, &home)["state"] != "busy").then_some(()));
+}
+
+#[test]
+fn a_gnome_session_manager_that_starts_later_is_followed_and_its_leaving_ends_busy() {
+    let (desktop, _system, mut standins, home, daemon) = with_standins(&config("1h", ""));
+    let sources = || status_json(&desktop, &home)["busy_sources"].as_str().unwrap().to_owned();
+    daemon.wait_log("busy: logind BlockInhibited", WAIT);
+    assert!(!sources().contains("GNOME"), "{}", sources());
+    standins.add_session_manager(desktop.bus_address());
+    daemon.wait_log("idle inhibitor (GNOME): off", WAIT);
+    assert!(sources().contains("GNOME SessionManager inhibitors"), "{}", sources());
+    standins.gnome_inhibit(8);
+    wait_until("status to say busy", || (status_json(&desktop, &home)["state"] == "busy").then_some(()));
+    standins.remove_session_manager();
+    wait_until("status to say not busy", || (status_json(&desktop, &home)["state"] != "busy").then_some(()));
+    assert!(!sources().contains("GNOME"), "{}", sources());
+}
+
+#[test]
+fn the_daemon_never_starts_the_portal_or_the_session_manager_by_asking_them() {
+    let desktop = Desktop::start();
+    let marks = tempfile::tempdir().unwrap();
+    for name in ["org.freedesktop.portal.Desktop", "org.gnome.SessionManager"] {
+        let script = marks.path().join(format!("{name}.sh"));
+        let mark = marks.path().join(format!("{name}.started"));
+        std::fs::write(&script, format!("#!/bin/sh\ntouch '{}'\n", mark.display())).unwrap();
+        std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        let service = format!("[D-BUS Service]\nName={name}\nExec={}\n", script.display());
+        std::fs::write(desktop.services_dir().join(format!("{name}.service")), service).unwrap();
+    }
+    let home = Home::new();
+    home.write_config(&config("1h", ""));
+    let daemon = Daemon::start(&desktop, &home);
+    daemon.wait_log("started:", WAIT);
+    // A status call answered means start-up, with every first read, is over.
+    assert_eq!(status_json(&desktop, &home)["state"], "active");
+    let started: Vec<_> = std::fs::read_dir(marks.path())
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".started"))
+        .collect();
+    assert!(started.is_empty(), "the daemon's calls started {started:?}");
+}
+
+#[test]
 fn gnome_do_not_disturb_from_the_portal_holds_reminders() {
     let (desktop, _system, standins, home, daemon) =
         with_more_standins(&config("1s", ""), |s, bus| s.add_portal(bus, false));
@@ -220,6 +272,34 @@ fn an_open_camera_holds_reminders_and_one_comes_after_the_grace() {
         || *camera.borrow_mut() = Some(std::fs::File::open(&device).unwrap()),
         || drop(camera.borrow_mut().take()),
     );
+}
+
+#[test]
+fn busy_when_without_the_camera_reminds_through_a_call_until_a_reload_counts_it_again() {
+    let desktop = Desktop::start();
+    let video = tempfile::tempdir().unwrap();
+    let device = video.path().join("video0");
+    std::fs::write(&device, b"").unwrap();
+    let home = Home::new();
+    home.write_config(&config("2s", "[session]\nbusy_when = [\"inhibit\", \"fullscreen\"]\n"));
+    let dir = video.path().to_str().unwrap();
+    let daemon = Daemon::start_with(&desktop, &home, &[("POSTURED_VIDEO_DIR", dir)]);
+    daemon.wait_log("(not counted: session.busy_when)", WAIT);
+    let sources = status_json(&desktop, &home)["busy_sources"].as_str().unwrap().to_owned();
+    assert!(
+        sources.contains(&format!("camera (inotify on {dir}/video*) (not counted: session.busy_when)")),
+        "{sources}"
+    );
+    let camera = std::fs::File::open(&device).unwrap();
+    desktop.wait_for(1, WAIT);
+    assert_eq!(status_json(&desktop, &home)["state"], "active");
+    // Counted again with the camera still open: busy at once, with no new camera event.
+    home.write_config(&config("2s", ""));
+    let out = cli(&desktop, &home, &["reload"]);
+    assert!(out.status.success(), "{out:?}");
+    wait_until("status to say busy", || (status_json(&desktop, &home)["state"] == "busy").then_some(()));
+    assert_eq!(status_json(&desktop, &home)["busy"], "camera in use");
+    drop(camera);
 }
 
 #[test]

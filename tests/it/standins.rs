@@ -344,6 +344,22 @@ impl Standins {
         );
     }
 
+    /// logind's `BlockInhibited` becomes `what`, announced the other way `PropertiesChanged`
+    /// allows: named in the invalidated list, with no value.
+    pub fn set_block_inhibited_invalidated(&self, what: &str) {
+        *self.inhibited.lock().unwrap() = what.to_owned();
+        let changed: HashMap<&str, Variant<'_>> = HashMap::new();
+        let body = ("org.freedesktop.login1.Manager", changed, vec!["BlockInhibited"]);
+        self.emit(
+            self.system(),
+            None,
+            MANAGER_PATH,
+            "org.freedesktop.DBus.Properties",
+            "PropertiesChanged",
+            body,
+        );
+    }
+
     /// logind's `PrepareForSleep(start)`.
     pub fn prepare_for_sleep(&self, start: bool) {
         self.emit(
@@ -387,6 +403,16 @@ impl Standins {
                 .expect("SessionManager stand-in on the session bus")
         });
         self.gnome = Some(conn);
+    }
+
+    /// The session manager quits: its name and inhibitors go with it.
+    pub fn remove_session_manager(&mut self) {
+        self.inhibitors.lock().unwrap().all.clear();
+        if let Some(conn) = self.gnome.take() {
+            self.rt.handle().block_on(async move {
+                let _ = conn.release_name("org.gnome.SessionManager").await;
+            });
+        }
     }
 
     /// An application inhibits with `flags` (8: idle), as `Inhibit` does: `InhibitorAdded`.

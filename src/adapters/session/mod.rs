@@ -13,8 +13,10 @@ mod camera;
 mod wayland;
 mod x11;
 
+use crate::core::Busy;
 use futures_util::stream::{BoxStream, select_all};
 use futures_util::{Stream, StreamExt};
+use std::collections::BTreeSet;
 use std::time::Duration;
 use zbus::message::Type as MessageType;
 use zbus::proxy::CacheProperties;
@@ -28,6 +30,8 @@ const AUTO_SESSION: &str = "/org/freedesktop/login1/session/auto";
 pub const MUTTER: &str = "org.gnome.Mutter.IdleMonitor";
 pub const SCREENSAVER: &str = "org.freedesktop.ScreenSaver";
 const GNOME_SM: &str = "org.gnome.SessionManager";
+const GNOME_INHIBIT: &str = "GNOME SessionManager inhibitors";
+const LOGIND_INHIBIT: &str = "logind BlockInhibited";
 const GNOME_SM_PATH: &str = "/org/gnome/SessionManager";
 /// `IsInhibited`'s flag for "inhibit the session being marked as idle".
 const GNOME_INHIBIT_IDLE: u32 = 8;
@@ -96,8 +100,8 @@ pub enum SessionEvent {
     /// logind's `BlockInhibited` contains `idle` (`true`: a call, a video, a presentation).
     Inhibited(bool),
     /// GNOME's session manager has an idle inhibitor (`IsInhibited(8)`), read again whenever
-    /// an inhibitor comes or goes, or the session manager does.
-    GnomeInhibited(bool),
+    /// an inhibitor comes or goes, or the session manager does (`None`: it is gone).
+    GnomeInhibited(Option<bool>),
     /// A camera device is open (`true`) or the last one was closed.
     Camera(bool),
     /// The active window went full screen (`true`) or no longer is (X11).
@@ -139,7 +143,7 @@ pub struct SessionWatch {
     /// Idle inhibited now by logind's and by GNOME's inhibitors: busy while either is.
     inhibited_by: (bool, bool),
     /// How being busy is seen, for `status`: "logind BlockInhibited", "camera (...)".
-    busy_sources: Vec<String>,
+    busy_sources: Vec<(Busy, String)>,
     mutter: IdleMonitorProxy<'static>,
     pub mutter_up: bool,
     pub screensaver_up: bool,
@@ -183,7 +187,7 @@ impl SessionWatch {
         let (system, lock, locked_at_start, inhibited_at_start) = match logind(&mut streams).await {
             Ok((conn, path, locked, inhibited)) => {
                 if inhibited.is_some() {
-                    busy_sources.push("logind BlockInhibited".to_owned());
+                    busy_sources.push((Busy::Inhibit, LOGIND_INHIBIT.to_owned()));
                 }
                 (Some(conn), format!("logind ({})", path.as_str()), locked, inhibited.unwrap_or(false))
             }
@@ -193,7 +197,7 @@ impl SessionWatch {
             Ok((now, stream)) => {
                 streams.push(stream);
                 if now.is_some() {
-                    busy_sources.push("GNOME SessionManager inhibitors".to_owned());
+                    busy_sources.push((Busy::Inhibit, GNOME_INHIBIT.to_owned()));
                 }
                 now.unwrap_or(false)
             }
@@ -204,7 +208,7 @@ impl SessionWatch {
         };
         match camera::watch() {
             Ok((name, stream)) => {
-                busy_sources.push(name);
+                busy_sources.push((Busy::Camera, name));
                 streams.push(stream);
             }
             Err(e) => {
@@ -263,7 +267,9 @@ impl SessionWatch {
             if let Some(x) = &display {
                 match x.fullscreen() {
                     Ok(f) => {
-                        watch.busy_sources.push("X11 full screen (_NET_WM_STATE)".to_owned());
+                        watch
+                            .busy_sources
+                            .push((Busy::Fullscreen, "X11 full screen (_NET_WM_STATE)".to_owned()));
                         full = Some(f);
                     }
                     Err(e) => tracing::info!("can't follow full screen on the X server: {e}"),
@@ -332,12 +338,35 @@ impl SessionWatch {
         }
     }
 
-    /// How being busy is seen, for `status`.
-    pub fn busy_sources(&self) -> String {
+    /// How being busy is seen, for `status`; a source `counted` leaves out is marked so.
+    pub fn busy_sources(&self, counted: &BTreeSet<Busy>) -> String {
         if self.busy_sources.is_empty() {
-            "not available on this desktop".to_owned()
-        } else {
-            self.busy_sources.join(", ")
+            return "not available on this desktop".to_owned();
+        }
+        let named: Vec<String> = self
+            .busy_sources
+            .iter()
+            .map(|(busy, name)| {
+                if counted.contains(busy) {
+                    name.clone()
+                } else {
+                    format!("{name} (not counted: session.busy_when)")
+                }
+            })
+            .collect();
+        named.join(", ")
+    }
+
+    /// GNOME's session manager came (`true`) or went: its inhibitors are a source while it is
+    /// there.
+    pub fn gnome_session(&mut self, up: bool) {
+        let listed = self.busy_sources.iter().position(|(_, name)| name == GNOME_INHIBIT);
+        match (up, listed) {
+            (true, None) => self.busy_sources.push((Busy::Inhibit, GNOME_INHIBIT.to_owned())),
+            (false, Some(i)) => {
+                self.busy_sources.remove(i);
+            }
+            _ => {}
         }
     }
 
@@ -520,8 +549,9 @@ async fn session_streams(conn: &Connection) -> zbus::Result<Vec<BoxStream<'stati
 }
 
 /// GNOME's idle inhibitors: `IsInhibited(8)` read after following `InhibitorAdded` and
-/// `InhibitorRemoved`, and again after each of them and whenever the session manager comes or
-/// goes. Also says whether idle is inhibited now (`None`: no GNOME session manager).
+/// `InhibitorRemoved`, and again after each of them and whenever the session manager comes.
+/// Also says whether idle is inhibited now (`None`: no GNOME session manager). The session
+/// manager is asked only while it owns its name, so no call of ours ever starts one.
 async fn gnome_inhibitors(
     conn: &Connection,
 ) -> zbus::Result<(Option<bool>, BoxStream<'static, SessionEvent>)> {
@@ -532,18 +562,24 @@ async fn gnome_inhibitors(
             let m = m.as_ref().map(member).unwrap_or_default();
             std::future::ready(m == "InhibitorAdded" || m == "InhibitorRemoved")
         })
-        .map(|_| ());
+        .map(|_| true);
     let dbus = zbus::fdo::DBusProxy::new(conn).await?;
-    let owner = dbus.receive_name_owner_changed_with_args(&[(0, GNOME_SM)]).await?.map(|_| ());
+    let owner = dbus
+        .receive_name_owner_changed_with_args(&[(0, GNOME_SM)])
+        .await?
+        .map(|c| c.args().is_ok_and(|a| a.new_owner().is_some()));
     let proxy = GnomeSessionProxy::builder(conn).cache_properties(CacheProperties::No).build().await?;
-    let now = proxy.is_inhibited(GNOME_INHIBIT_IDLE).await.ok();
-    let stream =
-        futures_util::stream::select(changes, owner).then(move |()| {
-            let proxy = proxy.clone();
-            async move {
-                SessionEvent::GnomeInhibited(proxy.is_inhibited(GNOME_INHIBIT_IDLE).await.unwrap_or(false))
+    let running = dbus.name_has_owner(GNOME_SM.try_into()?).await.unwrap_or(false);
+    let now = if running { proxy.is_inhibited(GNOME_INHIBIT_IDLE).await.ok() } else { None };
+    let stream = futures_util::stream::select(changes, owner).then(move |up| {
+        let proxy = proxy.clone();
+        async move {
+            if !up {
+                return SessionEvent::GnomeInhibited(None);
             }
-        });
+            SessionEvent::GnomeInhibited(Some(proxy.is_inhibited(GNOME_INHIBIT_IDLE).await.unwrap_or(false)))
+        }
+    });
     Ok((now, stream.boxed()))
 }
 
@@ -600,7 +636,24 @@ async fn logind(
         .arg(0, MANAGER_IFACE)
         .build()
         .map_err(bad)?;
-    streams.push(follow(&conn, inhibit, read_block_inhibited).await.map_err(bad)?);
+    let changes =
+        MessageStream::for_match_rule(inhibit, &conn, std::num::NonZeroUsize::new(16)).await.map_err(bad)?;
+    let reader = manager.clone();
+    streams.push(
+        changes
+            .filter_map(move |m| {
+                let manager = reader.clone();
+                async move {
+                    let what = match read_block_inhibited(&m.ok()?)? {
+                        Inhibits::Now(what) => what,
+                        // Announced without its value: it must be asked for.
+                        Inhibits::Invalidated => manager.block_inhibited().await.ok()?,
+                    };
+                    Some(SessionEvent::Inhibited(idle_inhibited(&what)))
+                }
+            })
+            .boxed(),
+    );
     let inhibited = manager.block_inhibited().await.ok().map(|what| idle_inhibited(&what));
 
     let session = LoginSessionProxy::builder(&conn)
@@ -643,10 +696,21 @@ fn idle_inhibited(what: &str) -> bool {
     what.split(':').any(|w| w == "idle")
 }
 
+/// What a `PropertiesChanged` says of `BlockInhibited`.
+#[derive(Debug, PartialEq, Eq)]
+enum Inhibits {
+    /// Its new value ("sleep:idle").
+    Now(String),
+    /// Changed, value not sent (the property is emitted as "invalidates").
+    Invalidated,
+}
+
 /// `BlockInhibited` out of a `PropertiesChanged` for the manager interface, if it is in it.
-fn read_block_inhibited(m: &Message) -> Option<SessionEvent> {
+fn read_block_inhibited(m: &Message) -> Option<Inhibits> {
     type Changed = (String, std::collections::HashMap<String, OwnedVariant>, Vec<String>);
-    let (_iface, changed, _invalidated): Changed = m.body().deserialize().ok()?;
-    let value = changed.get("BlockInhibited")?;
-    String::try_from(value.try_clone().ok()?).ok().map(|what| SessionEvent::Inhibited(idle_inhibited(&what)))
+    let (_iface, changed, invalidated): Changed = m.body().deserialize().ok()?;
+    match changed.get("BlockInhibited") {
+        Some(value) => String::try_from(value.try_clone().ok()?).ok().map(Inhibits::Now),
+        None => invalidated.iter().any(|p| p == "BlockInhibited").then_some(Inhibits::Invalidated),
+    }
 }

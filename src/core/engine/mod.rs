@@ -53,6 +53,9 @@ pub struct Settings {
     pub after_busy: Duration,
     /// No routine prompt this soon after unlocking.
     pub after_unlock: Duration,
+    /// The ways of being busy that hold routine prompts; the others are followed but ignored,
+    /// so a reload that turns one on again knows at once whether it applies.
+    pub busy_when: BTreeSet<Busy>,
     /// How long `postured toggle` pauses.
     pub toggle_pause: Duration,
 }
@@ -268,7 +271,8 @@ pub struct Engine {
     findings: Vec<Finding>,
     assessed_on: Option<NaiveDate>,
     presence: Presence,
-    /// The ways the user is busy now.
+    /// The ways the user is busy now, as the sources say (whether `busy_when` counts them or
+    /// not: see `busy_causes`).
     occupied: BTreeSet<Busy>,
     /// Until when routine prompts keep waiting after being busy or after unlocking, and why.
     settling: Option<(DateTime<Utc>, HoldReason)>,
@@ -406,7 +410,15 @@ impl Engine {
             Input::PopStored { from, id, at } => self.pop_stored(from, id, at, now),
             Input::Settings(settings) => {
                 self.planner.reload(settings.rules.clone(), settings.catalog.clone(), now);
+                let was_busy = self.busy_causes().next().is_some();
                 self.settings = *settings;
+                let busy_now = self.busy_causes().next();
+                match (was_busy, busy_now) {
+                    // Turned off by the user: no grace, they asked for reminders through it.
+                    (true, None) => self.say(false, "no longer busy (session.busy_when changed)".to_owned()),
+                    (false, Some(cause)) => self.say(false, format!("busy: {cause}; routine reminders wait")),
+                    _ => {}
+                }
                 self.assessed_on = None;
                 self.care_retry_at = None;
             }
@@ -451,7 +463,7 @@ impl Engine {
     /// What holds routine prompts because the user is busy or has just come back from being
     /// busy or from unlocking, if anything.
     fn occupied(&self, now: DateTime<Utc>) -> Option<HoldReason> {
-        if !self.occupied.is_empty() {
+        if self.busy_causes().next().is_some() {
             return Some(HoldReason::Busy);
         }
         self.settling.filter(|(t, _)| now < *t).map(|(_, reason)| reason)
@@ -465,18 +477,23 @@ impl Engine {
         }
     }
 
+    /// The ways the user is busy now that `busy_when` counts.
+    fn busy_causes(&self) -> impl Iterator<Item = Busy> + '_ {
+        self.occupied.iter().copied().filter(|c| self.settings.busy_when.contains(c))
+    }
+
     fn set_busy(&mut self, cause: Busy, on: bool, now: DateTime<Utc>) {
+        let changed = if on { self.occupied.insert(cause) } else { self.occupied.remove(&cause) };
+        if !changed || !self.settings.busy_when.contains(&cause) {
+            return;
+        }
         if on {
-            if self.occupied.insert(cause) {
-                self.say(false, format!("busy: {cause}; routine reminders wait"));
-            }
-        } else if self.occupied.remove(&cause) {
-            if self.occupied.is_empty() {
-                self.say(false, format!("no longer busy ({cause} ended)"));
-                self.settle(now + self.settings.after_busy, HoldReason::Busy, now);
-            } else {
-                self.say(false, format!("{cause} ended; still busy"));
-            }
+            self.say(false, format!("busy: {cause}; routine reminders wait"));
+        } else if self.busy_causes().next().is_none() {
+            self.say(false, format!("no longer busy ({cause} ended)"));
+            self.settle(now + self.settings.after_busy, HoldReason::Busy, now);
+        } else {
+            self.say(false, format!("{cause} ended; still busy"));
         }
     }
 

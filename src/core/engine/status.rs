@@ -65,7 +65,7 @@ impl Engine {
             "off-hours"
         } else if self.presence.is_away() {
             "away"
-        } else if !self.occupied.is_empty() {
+        } else if self.busy_causes().next().is_some() {
             "busy"
         } else if self.dnd {
             "dnd"
@@ -74,7 +74,7 @@ impl Engine {
         };
         let waiting = if self.presence.is_away() {
             Some("away")
-        } else if !self.occupied.is_empty() {
+        } else if self.busy_causes().next().is_some() {
             Some("busy")
         } else if self.busy() {
             Some("conversation")
@@ -100,7 +100,7 @@ impl Engine {
             max_per_hour: limits.max_per_hour,
             dnd: self.dnd,
             away: self.presence.causes(),
-            busy: self.occupied.iter().copied().collect(),
+            busy: self.busy_causes().collect(),
             next_wake: self.next_wake(now),
             open: self.screen.reminder().map(|(stage, _)| stage.as_str()),
         }

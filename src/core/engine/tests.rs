@@ -758,6 +758,51 @@ fn issue11_after_busy_and_after_unlock_are_settings() {
 }
 
 #[test]
+fn issue11_busy_when_leaves_a_source_out_and_a_reload_applies_at_once() {
+    let no_camera = every_day("30m", "[session]\nbusy_when = [\"inhibit\", \"fullscreen\"]\n");
+    let mut d = Desk::new(settings(&no_camera), monday(8, 0));
+    busy(&mut d, Busy::Camera, true);
+    let s = d.engine.status(d.now);
+    assert_eq!((s.state, s.busy.clone()), ("active", vec![]), "the camera is not counted");
+    d.advance(Duration::minutes(30));
+    assert_eq!(d.shown_rows.len(), 1, "reminded through the call, as asked");
+    let (id, _) = d.top().unwrap();
+    d.click(id, "done");
+
+    // The camera is still open: counting it again holds at once, without waiting for an event.
+    d.input(Input::Settings(Box::new(settings(&every_day("30m", "")))));
+    assert_eq!(d.engine.status(d.now).busy, [Busy::Camera]);
+    d.advance(Duration::hours(1));
+    assert_eq!(d.shown_rows.len(), 1, "held while the camera counts");
+
+    // Turned off while busy: the held reminder comes at once, with no grace.
+    d.input(Input::Settings(Box::new(settings(&no_camera))));
+    assert_eq!(d.engine.status(d.now).state, "active");
+    assert_eq!(d.shown_rows.len(), 2);
+    assert_eq!(d.shown_rows[1].1.at, d.now);
+    // A source left out never ends a busy spell it had no part in.
+    let (id, _) = d.top().unwrap();
+    d.click(id, "done");
+    busy(&mut d, Busy::Inhibit, true);
+    busy(&mut d, Busy::Camera, false);
+    assert_eq!(d.engine.status(d.now).busy, [Busy::Inhibit]);
+}
+
+#[test]
+fn issue11_busy_when_names_are_checked() {
+    let bad = every_day("30m", "[session]\nbusy_when = [\"camera\", \"meetings\"]\n");
+    let source = Source { path: PathBuf::from("test.toml"), text: bad };
+    let e = config::from_sources(Some(source), None, |_| Ok(None)).unwrap_err().to_string();
+    assert!(e.contains("unknown source \"meetings\"") && e.contains("\"fullscreen\""), "{e}");
+    let none = every_day("30m", "[session]\nbusy_when = []\n");
+    let mut d = Desk::new(settings(&none), monday(8, 0));
+    for cause in Busy::ALL {
+        busy(&mut d, cause, true);
+    }
+    assert_eq!(d.engine.status(d.now).state, "active");
+}
+
+#[test]
 fn toggle_pauses_for_the_configured_time_and_resumes_when_paused() {
     let mut d = desk("30m");
     let pause = d.engine.settings().toggle_pause;
