@@ -11,8 +11,10 @@
 # POSTURED_BIN=path measures that binary instead of building the release one; DETAIL=1 adds
 # the resident size of each mapped file.
 # STANDINS=1 also runs a private system bus with the tests' logind stand-in, and their Mutter
-# IdleMonitor stand-in on the session bus, so lock, sleep and idle detection are live (as on
-# GNOME); without it the daemon sees the machine's own system bus, if any.
+# IdleMonitor, GNOME SessionManager and portal Settings stand-ins on the session bus, and
+# points the camera watch at a folder with a video0 in it, so lock, sleep, idle, every busy
+# source and GNOME's do-not-disturb are followed live (as on GNOME); without it the daemon sees
+# the machine's own system bus, if any.
 set -euo pipefail
 settle=${1:-30}
 window=${2:-120}
@@ -90,6 +92,8 @@ if [ -n "${STANDINS:-}" ]; then
     for _ in $(seq 1000); do [ -e "$work/standins.ready" ] && break; sleep 0.01; done
     [ -e "$work/standins.ready" ] || { echo "the stand-ins did not start" >&2; exit 1; }
     export XDG_SESSION_ID=c7
+    mkdir "$work/video" && : >"$work/video/video0"
+    export POSTURED_VIDEO_DIR="$work/video"
 fi
 dunst -config "$work/dunstrc" >/dev/null 2>&1 &
 pids+=($!)
@@ -163,7 +167,7 @@ check "PSS" "$(rollup Pss)" "$goal_pss" KiB
 check "Private_Dirty" "$(rollup Private_Dirty)" "$goal_dirty" KiB
 check "context switches in window" "$((sw1 - sw0))" "$goal_switches" ""
 echo "      CPU since start $(awk -v hz="$hz" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$daemon/stat") s, in window $(awk -v a="$ticks0" -v b="$ticks1" -v hz="$hz" 'BEGIN {printf "%.2f", (b - a) / hz}') s"
-grep -E "lock and sleep:|idle:" "$work/daemon.log" | sed 's/^/  /' || true
+grep -E "lock and sleep:|idle:|busy:|do-not-disturb:" "$work/daemon.log" | sed 's/^/  /' || true
 if [ -n "${DETAIL:-}" ]; then
     echo "  resident and private dirty KiB per mapped file:"
     awk '/^[0-9a-f]+-[0-9a-f]+ / {file = $6 == "" ? "[anonymous]" : $6}

@@ -60,6 +60,15 @@ impl Busy {
         }
     }
 
+    /// The source, for `status`: "full screen" in "not detected here: full screen".
+    pub fn source_words(self) -> &'static str {
+        match self {
+            Busy::Camera => "camera",
+            Busy::Inhibit => "idle inhibitors",
+            Busy::Fullscreen => "full screen",
+        }
+    }
+
     /// For `status`: "camera in use".
     pub fn words(self) -> &'static str {
         match self {

@@ -437,6 +437,8 @@ fn a_desktop_without_any_of_these_still_gets_reminders_and_says_what_is_missing(
     let text = stdout(&cli(&desktop, &home, &["status"]));
     assert!(text.contains("\nidle: not available on this desktop\n"), "{text}");
     assert!(text.contains("\nlock: not available (no system bus"), "{text}");
+    // No system bus, no GNOME, no X: only the camera can be seen, and status says what can't.
+    assert!(text.contains("not detected here: idle inhibitors, full screen\n"), "{text}");
     let json = status_json(&desktop, &home);
     assert_eq!(
         (json["idle"].as_str(), json["away"].as_str()),

@@ -536,7 +536,10 @@ impl Drop for Standins {
 #[ignore = "run by bench/footprint.sh"]
 fn serve_standins_for_footprint() {
     let var = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set"));
-    let _standins = Standins::start(Some(&var("STANDINS_SYSTEM_BUS")), Some(&var("STANDINS_SESSION_BUS")));
+    let mut standins = Standins::start(Some(&var("STANDINS_SYSTEM_BUS")), Some(&var("STANDINS_SESSION_BUS")));
+    // Every busy and do-not-disturb watcher live too: GNOME's inhibitors and show-banners.
+    standins.add_session_manager(&var("STANDINS_SESSION_BUS"));
+    standins.add_portal(&var("STANDINS_SESSION_BUS"), true);
     std::fs::write(var("STANDINS_READY"), "ready\n").unwrap();
     loop {
         std::thread::park();

@@ -338,12 +338,13 @@ impl SessionWatch {
         }
     }
 
-    /// How being busy is seen, for `status`; a source `counted` leaves out is marked so.
+    /// How being busy is seen, for `status`; a source `counted` leaves out is marked so, and a
+    /// way of being busy that nothing here can see is named as such.
     pub fn busy_sources(&self, counted: &BTreeSet<Busy>) -> String {
         if self.busy_sources.is_empty() {
             return "not available on this desktop".to_owned();
         }
-        let named: Vec<String> = self
+        let mut named: Vec<String> = self
             .busy_sources
             .iter()
             .map(|(busy, name)| {
@@ -354,6 +355,14 @@ impl SessionWatch {
                 }
             })
             .collect();
+        let unseen: Vec<&str> = Busy::ALL
+            .into_iter()
+            .filter(|b| !self.busy_sources.iter().any(|(seen, _)| seen == b))
+            .map(Busy::source_words)
+            .collect();
+        if !unseen.is_empty() {
+            named.push(format!("not detected here: {}", unseen.join(", ")));
+        }
         named.join(", ")
     }
 
