@@ -61,6 +61,9 @@ lenient_dict! {
         pub server: String,
         pub server_actions: bool,
         pub dnd: bool,
+        /// How do-not-disturb is seen: the server's own, how it is read, and the desktop's;
+        /// e.g. `mako mode do-not-disturb (read when a reminder is due)`.
+        pub dnd_sources: String,
         /// Why the user counts as away now, e.g. `locked` or `idle, screensaver`; empty when here.
         pub away: String,
         /// How lock and sleep are seen: `logind (/org/freedesktop/login1/session/...)` or

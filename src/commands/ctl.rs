@@ -186,7 +186,7 @@ fn status_json(s: &Status) -> serde_json::Value {
         "paused_until": s.paused_until, "snoozed_until": s.snoozed_until, "next_wake": s.next_wake,
         "shown_today": s.shown_today, "max_per_day": s.max_per_day,
         "shown_last_hour": s.shown_last_hour, "max_per_hour": s.max_per_hour,
-        "server": s.server, "server_actions": s.server_actions, "dnd": s.dnd,
+        "server": s.server, "server_actions": s.server_actions, "dnd": s.dnd, "dnd_sources": s.dnd_sources,
         "away": s.away, "lock": s.lock, "idle": s.idle,
         "busy": s.busy, "busy_sources": s.busy_sources,
         "config_files": s.config_files, "store": s.store,
@@ -228,6 +228,9 @@ pub fn status_text(s: &Status) -> String {
         let buttons = if s.server_actions { "with buttons" } else { "no buttons: log with `postured log`" };
         let dnd = if s.dnd { "; do-not-disturb is on" } else { "" };
         out += &format!("notifications: {} ({buttons}){dnd}\n", s.server);
+    }
+    if !s.dnd_sources.is_empty() {
+        out += &format!("do-not-disturb: {}\n", s.dnd_sources);
     }
     out += &format!("lock: {}\nidle: {}\nbusy: {}\n", s.lock, s.idle, s.busy_sources);
     out

@@ -12,6 +12,7 @@ mod engine;
 mod extidle;
 mod headless;
 mod idle;
+mod mako;
 mod output;
 mod pipes;
 mod report;

@@ -13,7 +13,7 @@ pub struct Sway {
     _dir: tempfile::TempDir,
 }
 
-const NOBODY: u32 = 65534;
+pub(crate) const NOBODY: u32 = 65534;
 
 impl Sway {
     pub fn start() -> Sway {
@@ -67,6 +67,11 @@ impl Sway {
             let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
             name.starts_with(prefix) && name.ends_with(suffix) && !name.ends_with(".lock")
         })
+    }
+
+    /// Its `XDG_RUNTIME_DIR`, for Wayland clients started as the same user.
+    pub fn runtime_dir(&self) -> &std::path::Path {
+        &self.run
     }
 
     /// The compositor's socket, for `WAYLAND_DISPLAY` (an absolute path works there).

@@ -281,6 +281,26 @@ impl Xfce {
         .unwrap_or_else(|e| panic!("emit a forged ActionInvoked: {e}"));
     }
 
+    /// Switches xfce4-notifyd's do-not-disturb as its settings dialog does: through xfconfd,
+    /// with `xfconf-query`.
+    pub fn set_dnd(&self, on: bool) {
+        let d = self.dir.path();
+        let out = Command::new("xfconf-query")
+            .args(["-c", "xfce4-notifyd", "-p", "/do-not-disturb", "-n", "-t", "bool", "-s"])
+            .arg(on.to_string())
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", d.join("home"))
+            .env("XDG_CONFIG_HOME", d.join("config"))
+            .env("XDG_CONFIG_DIRS", d.join("config-dirs"))
+            .env("XDG_RUNTIME_DIR", d.join("run"))
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run xfconf-query (package xfconf)");
+        assert!(out.status.success(), "xfconf-query failed: {}", stderr(&out));
+    }
+
     /// What xfce4-notifyd wrote to stderr so far.
     pub fn server_log(&self) -> String {
         read_lossy(&self.path("notifyd.log"))
@@ -860,6 +880,57 @@ fn snooze_on_xfce_brings_the_same_suggestion_back() {
         "{}",
         daemon.log()
     );
+}
+
+/// Waits until `status --json` says `state`.
+fn wait_state(xfce: &Xfce, home: &Home, state: &str) -> serde_json::Value {
+    wait_until(&format!("status to say {state}"), || {
+        let status = status_json(xfce, home);
+        (status["state"] == state).then_some(status)
+    })
+}
+
+#[test]
+fn xfce_do_not_disturb_holds_a_due_reminder_until_it_is_switched_off() {
+    let (xfce, home, daemon) = xfce_home(&fast_config("1h", "1h"));
+    daemon.wait_log("do-not-disturb on Xfce Notify Daemon", WAIT);
+    assert_eq!(wait_state(&xfce, &home, "active")["dnd"], false);
+
+    xfce.set_dnd(true);
+    let status = wait_state(&xfce, &home, "dnd");
+    assert_eq!(status["dnd"], true, "{status}");
+    assert!(status["dnd_sources"].as_str().unwrap().starts_with("xfconf xfce4-notifyd"), "{status}");
+    // Now a reminder falls due: it is held, not sent.
+    home.write_config(&fast_config("1s", "1h"));
+    let out = crate::daemon::cli(&xfce, &home, &["reload"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    daemon.wait_log("held back a posture reminder: do not disturb", WAIT);
+    assert!(xfce.sent().is_empty(), "sent during do-not-disturb: {:#?}", xfce.sent());
+    assert!(xfce.on_screen().is_empty(), "{:#?}", xfce.on_screen());
+
+    xfce.set_dnd(false);
+    first_reminder(&xfce);
+    assert_eq!(status_json(&xfce, &home)["dnd"], false);
+}
+
+#[test]
+fn xfce_do_not_disturb_already_on_when_the_daemon_starts_is_followed() {
+    let xfce = Xfce::start();
+    xfce.set_dnd(true);
+    let home = Home::new();
+    home.write_config(&fast_config("1s", "1h"));
+    let daemon = Daemon::start(&xfce, &home);
+    daemon.wait_log("do-not-disturb: xfconf xfce4-notifyd /do-not-disturb", WAIT);
+    daemon.wait_log("held back a posture reminder: do not disturb", WAIT);
+    let text = crate::daemon::cli(&xfce, &home, &["status"]);
+    let text = crate::support::stdout(&text);
+    assert!(text.contains("holding reminders: the desktop is in do-not-disturb"), "{text}");
+    assert!(text.contains("\ndo-not-disturb: xfconf xfce4-notifyd /do-not-disturb"), "{text}");
+    assert!(xfce.sent().is_empty(), "sent during do-not-disturb: {:#?}", xfce.sent());
+
+    xfce.set_dnd(false);
+    first_reminder(&xfce);
+    assert_eq!(wait_state(&xfce, &home, "active")["dnd"], false);
 }
 
 #[cfg(test)]
