@@ -342,8 +342,11 @@ const BANNERS: (&str, &str) = ("org.gnome.desktop.notifications", "show-banners"
     default_path = "/org/freedesktop/portal/desktop"
 )]
 trait PortalSettings {
+    /// Never starts the portal: asked only while it runs.
+    #[zbus(no_autostart)]
     fn read_one(&self, namespace: &str, key: &str) -> zbus::Result<OwnedVariant>;
     /// The older call, whose answer is wrapped in one more variant.
+    #[zbus(no_autostart)]
     fn read(&self, namespace: &str, key: &str) -> zbus::Result<OwnedVariant>;
 }
 

@@ -42,6 +42,8 @@ const GNOME_INHIBIT_IDLE: u32 = 8;
     default_path = "/org/gnome/SessionManager"
 )]
 trait GnomeSession {
+    /// Never starts a session manager: asked only while one runs.
+    #[zbus(no_autostart)]
     fn is_inhibited(&self, flags: u32) -> zbus::Result<bool>;
 }
 
