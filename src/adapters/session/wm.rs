@@ -121,6 +121,18 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_compositor_that_takes_the_connection_but_never_answers_is_given_up_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let socket = dir.path().join("sway-ipc.sock");
+        // Connections wait in the backlog: accepted as far as the client can tell, never read.
+        let _hung = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+        let started = std::time::Instant::now();
+        let Err(e) = Compositor::I3Ipc(socket).follow().await else { panic!("followed a hung compositor") };
+        assert_eq!(e, "no answer within 2 s");
+        assert!(started.elapsed() < REPLY_WAIT + Duration::from_secs(1), "{:?}", started.elapsed());
+    }
+
+    #[tokio::test]
     async fn the_compositor_gone_ends_full_screen_and_the_stream() {
         assert_eq!(
             said(false, &[true]).await,
