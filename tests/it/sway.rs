@@ -1,6 +1,7 @@
-//! sway 1.7 headless, a real Wayland compositor for the idle tests: it offers
-//! `org_kde_kwin_idle`, and its IPC (`swaymsg`) moves the cursor as input would. sway refuses to
-//! run as root, so as root it runs as `nobody` with a runtime folder of that user's own.
+//! sway 1.7 headless, a real Wayland compositor for the idle and full-screen tests: it offers
+//! `org_kde_kwin_idle`, and its IPC (`swaymsg`) moves the cursor as input would and puts a
+//! window (weston's demo clients) in full screen. sway refuses to run as root, so as root it
+//! runs as `nobody` with a runtime folder of that user's own, and so do its clients.
 
 use std::os::unix::fs::{PermissionsExt, chown};
 use std::path::PathBuf;
@@ -9,6 +10,8 @@ use std::time::{Duration, Instant};
 
 pub struct Sway {
     child: Option<Child>,
+    /// Windows on it.
+    clients: Vec<Child>,
     run: PathBuf,
     _dir: tempfile::TempDir,
 }
@@ -18,7 +21,7 @@ pub(crate) const NOBODY: u32 = 65534;
 impl Sway {
     pub fn start() -> Sway {
         let dir = tempfile::Builder::new().prefix("sway").tempdir().expect("temp dir");
-        let root = rustix::process::getuid().is_root();
+        let root = as_root();
         // Others may pass through to the runtime folder, which is theirs alone.
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o711)).unwrap();
         let run = dir.path().join("run");
@@ -31,14 +34,7 @@ impl Sway {
             chown(&config, Some(NOBODY), Some(NOBODY)).unwrap();
         }
         let log = std::fs::File::create(dir.path().join("sway.log")).unwrap();
-        let mut cmd = if root {
-            let mut c = Command::new("setpriv");
-            c.args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", "sway"]);
-            c
-        } else {
-            Command::new("sway")
-        };
-        let child = cmd
+        let child = as_nobody("sway")
             .args(["-c".as_ref(), config.as_os_str()])
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -52,7 +48,7 @@ impl Sway {
             .stderr(log)
             .spawn()
             .expect("start sway");
-        let sway = Sway { child: Some(child), run, _dir: dir };
+        let sway = Sway { child: Some(child), clients: Vec::new(), run, _dir: dir };
         let deadline = Instant::now() + Duration::from_secs(10);
         while sway.find("wayland-", "").is_none() || sway.find("sway-ipc.", ".sock").is_none() {
             let log = std::fs::read_to_string(sway._dir.path().join("sway.log")).unwrap_or_default();
@@ -79,15 +75,50 @@ impl Sway {
         self.find("wayland-", "").expect("sway's socket")
     }
 
-    fn ipc(&self) -> PathBuf {
+    /// The IPC socket, for `SWAYSOCK`.
+    pub fn ipc(&self) -> PathBuf {
         self.find("sway-ipc.", ".sock").expect("sway's IPC socket")
     }
 
-    /// Runs `swaymsg ARGS`.
-    pub fn msg(&self, args: &[&str]) {
+    /// Runs `swaymsg ARGS`; says what it printed.
+    pub fn msg(&self, args: &[&str]) -> String {
         let out =
             Command::new("swaymsg").env("SWAYSOCK", self.ipc()).args(args).output().expect("run swaymsg");
         assert!(out.status.success(), "swaymsg {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Starts `program`, a Wayland client, as the user sway runs as, and waits until its window
+    /// (by `app_id`) is in sway's tree; it then has the focus.
+    pub fn open_window(&mut self, program: &str, app_id: &str) {
+        let log = std::fs::File::create(self._dir.path().join(format!("{program}.log"))).unwrap();
+        let client = as_nobody(program)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("XDG_RUNTIME_DIR", &self.run)
+            .env("WAYLAND_DISPLAY", self.socket())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {program} (package weston): {e}"));
+        self.clients.push(client);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !self.msg(&["-t", "get_tree"]).contains(&format!("\"app_id\": \"{app_id}\"")) {
+            let log = std::fs::read_to_string(self._dir.path().join(format!("{program}.log")));
+            assert!(Instant::now() < deadline, "no {app_id} window on sway:\n{}", log.unwrap_or_default());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Stops sway, then what is left of its windows: as when the user logs out, sway goes with
+    /// its windows still open.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            crate::headless::terminate(&mut [&mut child]);
+        }
+        let mut clients: Vec<&mut Child> = self.clients.iter_mut().collect();
+        crate::headless::terminate(&mut clients);
     }
 
     /// Input, as the seat sees it: the cursor moves.
@@ -98,8 +129,21 @@ impl Sway {
 
 impl Drop for Sway {
     fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            crate::headless::terminate(&mut [&mut child]);
-        }
+        self.stop();
+    }
+}
+
+fn as_root() -> bool {
+    rustix::process::getuid().is_root()
+}
+
+/// A command for `program`, run as `nobody` if we are root.
+fn as_nobody(program: &str) -> Command {
+    if as_root() {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", program]);
+        c
+    } else {
+        Command::new(program)
     }
 }

@@ -2,8 +2,9 @@
 //! bus for lock and sleep; for idle, GNOME's Mutter IdleMonitor, else the compositor's
 //! `ext-idle-notify-v1` or `org_kde_kwin_idle` (`wayland`), else the X server's SYNC `IDLETIME`
 //! alarms (`x11`); and `org.freedesktop.ScreenSaver` turning on and off besides. Busy: idle
-//! inhibited (logind, GNOME's session manager), the camera (`camera`) and, in an X11 session,
-//! a full-screen active window (`x11`, on the same X connection as its idle alarms).
+//! inhibited (logind, GNOME's session manager), the camera (`camera`) and a full-screen window:
+//! in an X11 session from the X server (`x11`, on the same X connection as its idle alarms),
+//! under Wayland from sway's, i3's or Hyprland's IPC (`wm`).
 //!
 //! Every match rule is in place before any state is read or any watch is added, so nothing that
 //! happens in between is missed. What can't be reached is reported (see `lock` and `idle`), and
@@ -11,6 +12,7 @@
 
 mod camera;
 mod wayland;
+mod wm;
 mod x11;
 
 use crate::core::Busy;
@@ -106,7 +108,7 @@ pub enum SessionEvent {
     GnomeInhibited(Option<bool>),
     /// A camera device is open (`true`) or the last one was closed.
     Camera(bool),
-    /// The active window went full screen (`true`) or no longer is (X11).
+    /// The active window went full screen (`true`) or no longer is (X11, or the compositor's IPC).
     Fullscreen(bool),
 }
 
@@ -276,6 +278,18 @@ impl SessionWatch {
                     }
                     Err(e) => tracing::info!("can't follow full screen on the X server: {e}"),
                 }
+            }
+        }
+        // Under Wayland, from the compositor's own IPC where it is one we know.
+        if (set("WAYLAND_DISPLAY") || set("WAYLAND_SOCKET"))
+            && let Some(wm) = wm::Compositor::from_env()
+        {
+            match wm.follow().await {
+                Ok((source, stream)) => {
+                    watch.busy_sources.push((Busy::Fullscreen, source));
+                    streams.push(stream);
+                }
+                Err(e) => tracing::info!("can't follow full screen on {}: {e}", wm.name()),
             }
         }
         if let Some(x) = display {
