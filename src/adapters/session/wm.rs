@@ -126,10 +126,8 @@ mod tests {
         let socket = dir.path().join("sway-ipc.sock");
         // Connections wait in the backlog: accepted as far as the client can tell, never read.
         let _hung = std::os::unix::net::UnixListener::bind(&socket).unwrap();
-        let started = std::time::Instant::now();
         let Err(e) = Compositor::I3Ipc(socket).follow().await else { panic!("followed a hung compositor") };
         assert_eq!(e, "no answer within 2 s");
-        assert!(started.elapsed() < REPLY_WAIT + Duration::from_secs(1), "{:?}", started.elapsed());
     }
 
     #[tokio::test]
