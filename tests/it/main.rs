@@ -17,6 +17,7 @@ mod idle;
 mod mako;
 mod output;
 mod pipes;
+mod plasma;
 mod report;
 mod session;
 mod standins;

@@ -10,7 +10,8 @@
 //! - Xvfb and a private session bus (shared with `desktop.rs` through `headless`);
 //! - xfconfd on that bus, with private XDG dirs (`XDG_CONFIG_DIRS` included, so no system-wide
 //!   defaults are read) and a channel file that turns off fading and sliding (popups appear and
-//!   go at once) and the notification log;
+//!   go at once) and the notification log; `start_with(false)` leaves it out until
+//!   `start_xfconfd`, for a settings store that comes up after the daemon;
 //! - a second private bus for accessibility (AT-SPI) with `at-spi2-registryd` on it, handed to
 //!   xfce4-notifyd as `AT_SPI_BUS_ADDRESS`, so GTK publishes its widgets there instead of asking
 //!   for the desktop's `org.a11y.Bus`;
@@ -169,6 +170,13 @@ pub struct Xfce {
 impl Xfce {
     /// Starts everything and returns once xfce4-notifyd owns `org.freedesktop.Notifications`.
     pub fn start() -> Xfce {
+        Xfce::start_with(true)
+    }
+
+    /// `start`, but without xfconfd unless `xfconfd`: xfce4-notifyd then starts with its
+    /// defaults (the bus can't start xfconfd for it: its service folder is empty), and
+    /// `start_xfconfd` brings the settings store later.
+    pub fn start_with(xfconfd: bool) -> Xfce {
         let dir = tempfile::Builder::new().prefix("xfce").tempdir().expect("temp dir for a desktop");
         let d = dir.path().to_str().expect("temp dir path is UTF-8").to_owned();
         headless::check_dir_name(&d);
@@ -245,9 +253,9 @@ impl Xfce {
         x.display =
             headless::wait_for_output(x.xvfb.as_mut().unwrap(), "Xvfb", &out, &log, headless::parse_display);
 
-        let xfconfd = x.spawn(&find_program("xfce4/xfconf/xfconfd", "xfconf"), "xfconfd");
-        x.xfconfd = Some(xfconfd);
-        x.wait_for_name(false, XFCONF, "xfconfd");
+        if xfconfd {
+            x.start_xfconfd();
+        }
         let registryd = x.spawn(&find_program("at-spi2-registryd", "at-spi2-core"), "registryd");
         x.registryd = Some(registryd);
         x.wait_for_name(true, REGISTRY, "registryd");
@@ -255,6 +263,25 @@ impl Xfce {
         x.notifyd = Some(notifyd);
         x.wait_for_name(false, NOTIFICATIONS, "notifyd");
         x
+    }
+
+    /// Starts xfconfd, which reads the channel files as they are now, and returns once it owns
+    /// `org.xfce.Xfconf`.
+    pub fn start_xfconfd(&mut self) {
+        assert!(self.xfconfd.is_none(), "xfconfd runs already");
+        let xfconfd = self.spawn(&find_program("xfce4/xfconf/xfconfd", "xfconf"), "xfconfd");
+        self.xfconfd = Some(xfconfd);
+        self.wait_for_name(false, XFCONF, "xfconfd");
+    }
+
+    /// Replaces xfce4-notifyd's channel file, as a settings sync or an older session would
+    /// have left it; xfconfd reads it when it starts.
+    pub fn write_channel(&self, dnd: bool) {
+        let channel = CHANNEL.replace(
+            r#"name="do-not-disturb" type="bool" value="false""#,
+            &format!(r#"name="do-not-disturb" type="bool" value="{dnd}""#),
+        );
+        fs::write(self.path("config/xfce4/xfconf/xfce-perchannel-xml/xfce4-notifyd.xml"), channel).unwrap();
     }
 
     /// The private session bus.
@@ -284,10 +311,21 @@ impl Xfce {
     /// Switches xfce4-notifyd's do-not-disturb as its settings dialog does: through xfconfd,
     /// with `xfconf-query`.
     pub fn set_dnd(&self, on: bool) {
+        self.xfconf_query(&["-n", "-t", "bool", "-s", &on.to_string()]);
+    }
+
+    /// Removes xfce4-notifyd's do-not-disturb from xfconf (`xfconf-query -r`), as resetting
+    /// the setting does: xfce4-notifyd's default, off, holds again.
+    pub fn remove_dnd(&self) {
+        self.xfconf_query(&["-r"]);
+    }
+
+    /// `xfconf-query` on xfce4-notifyd's `/do-not-disturb`, with `args` after the property.
+    fn xfconf_query(&self, args: &[&str]) {
         let d = self.dir.path();
         let out = Command::new("xfconf-query")
-            .args(["-c", "xfce4-notifyd", "-p", "/do-not-disturb", "-n", "-t", "bool", "-s"])
-            .arg(on.to_string())
+            .args(["-c", "xfce4-notifyd", "-p", "/do-not-disturb"])
+            .args(args)
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", d.join("home"))
@@ -929,6 +967,40 @@ fn xfce_do_not_disturb_already_on_when_the_daemon_starts_is_followed() {
     assert!(xfce.sent().is_empty(), "sent during do-not-disturb: {:#?}", xfce.sent());
 
     xfce.set_dnd(false);
+    first_reminder(&xfce);
+    assert_eq!(wait_state(&xfce, &home, "active")["dnd"], false);
+}
+
+#[test]
+fn xfconfd_starting_after_the_daemon_is_read_and_a_removed_setting_ends_do_not_disturb() {
+    // xfce4-notifyd runs without xfconfd (nothing on this bus can start it), as when the
+    // settings store comes up late or restarts after a crash; it then has its defaults, off.
+    let mut xfce = Xfce::start_with(false);
+    let home = Home::new();
+    home.write_config(&fast_config("1h", "1h"));
+    let daemon = Daemon::start(&xfce, &home);
+    daemon.wait_log("do-not-disturb on Xfce Notify Daemon", WAIT);
+    assert_eq!(wait_state(&xfce, &home, "active")["dnd"], false);
+    assert!(
+        !daemon.log().contains("do-not-disturb: xfconf"),
+        "xfconfd is not running yet:\n{}",
+        daemon.log()
+    );
+
+    // xfconfd appears with do-not-disturb on in its file: no property changes, only its name
+    // appears on the bus.
+    xfce.write_channel(true);
+    xfce.start_xfconfd();
+    let status = wait_state(&xfce, &home, "dnd");
+    assert_eq!(status["dnd"], true, "{status}");
+    home.write_config(&fast_config("1s", "1h"));
+    let out = crate::daemon::cli(&xfce, &home, &["reload"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    daemon.wait_log("held back a posture reminder: do not disturb", WAIT);
+    assert!(xfce.sent().is_empty(), "sent during do-not-disturb: {:#?}", xfce.sent());
+
+    // Removed, not set to false: xfconfd says `PropertyRemoved`, and unset means off.
+    xfce.remove_dnd();
     first_reminder(&xfce);
     assert_eq!(wait_state(&xfce, &home, "active")["dnd"], false);
 }
