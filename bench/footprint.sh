@@ -2,7 +2,8 @@
 # The daemon's footprint against its goals: binary size and type, `plan --days 365` time,
 # start to ready, then the idle daemon (release build) on a private D-Bus bus with a real
 # notification server (dunst under Xvfb): after it settles, RSS, PSS, private dirty memory, CPU
-# seconds and context switches (all threads) over an idle window with nothing due, from /proc.
+# seconds and context switches (all threads) over an idle window with nothing due (while other
+# programs open /dev/null, which must not wake it), from /proc.
 # Every figure is printed next to its goal with PASS or FAIL; the exit status is 1 if any fails.
 #
 #   bash bench/footprint.sh [SETTLE_SECONDS] [WINDOW_SECONDS]     (defaults 30 and 120)
@@ -92,7 +93,7 @@ if [ -n "${STANDINS:-}" ]; then
     for _ in $(seq 1000); do [ -e "$work/standins.ready" ] && break; sleep 0.01; done
     [ -e "$work/standins.ready" ] || { echo "the stand-ins did not start" >&2; exit 1; }
     export XDG_SESSION_ID=c7
-    mkdir "$work/video" && : >"$work/video/video0"
+    mkdir "$work/video" && : >"$work/video/video0" && : >"$work/video/other"
     export POSTURED_VIDEO_DIR="$work/video"
 fi
 dunst -config "$work/dunstrc" >/dev/null 2>&1 &
@@ -155,6 +156,12 @@ sample() { # prints: utime+stime ticks, voluntary+involuntary switches over all 
 
 sleep "$settle"
 read -r ticks0 sw0 < <(sample)
+# Other programs' everyday activity that must not wake the daemon: opening /dev/null (in the
+# folder whose cameras it watches) and, with the stand-ins, a file beside the test camera.
+for _ in $(seq 500); do
+    : >/dev/null
+    if [ -n "${STANDINS:-}" ]; then : <"$work/video/other"; fi
+done
 sleep "$window"
 read -r ticks1 sw1 < <(sample)
 hz=$(getconf CLK_TCK)

@@ -275,6 +275,37 @@ fn an_open_camera_holds_reminders_and_one_comes_after_the_grace() {
 }
 
 #[test]
+fn a_camera_plugged_in_after_start_is_watched_and_unplugging_it_ends_busy() {
+    let desktop = Desktop::start();
+    let video = tempfile::tempdir().unwrap();
+    let home = Home::new();
+    home.write_config(&config("1h", ""));
+    let dir = video.path().to_str().unwrap();
+    let daemon = Daemon::start_with(&desktop, &home, &[("POSTURED_VIDEO_DIR", dir)]);
+    daemon.wait_log(&format!("camera (inotify on {dir}/video*)"), WAIT);
+    let busy = || status_json(&desktop, &home)["state"] == "busy";
+    // Plugged in: the device node appears, then an app opens it.
+    let device = video.path().join("video2");
+    std::fs::write(&device, b"").unwrap();
+    let mut camera = None;
+    wait_until("the new camera to be watched", || {
+        camera = Some(std::fs::File::open(&device).unwrap());
+        if busy() {
+            return Some(());
+        }
+        // Opened before its watch was in place: close and try again.
+        drop(camera.take());
+        std::thread::sleep(Duration::from_millis(50));
+        None
+    });
+    assert_eq!(status_json(&desktop, &home)["busy"], "camera in use");
+    // Unplugged while in use: the app's descriptor outlives the node, but the camera is gone.
+    std::fs::remove_file(&device).unwrap();
+    drop(camera);
+    wait_until("status to say not busy", || (!busy()).then_some(()));
+}
+
+#[test]
 fn busy_when_without_the_camera_reminds_through_a_call_until_a_reload_counts_it_again() {
     let desktop = Desktop::start();
     let video = tempfile::tempdir().unwrap();
