@@ -2,6 +2,7 @@
 
 pub mod clock;
 pub mod control;
+pub mod dnd;
 pub mod logging;
 pub mod memory;
 pub mod notify;

@@ -3,11 +3,12 @@
 //! session signal, Unix signal, a stored report) into engine inputs, carries out the effects
 //! the engine returns, and sleeps until the engine's next wake. It makes no decisions.
 
+mod dnd;
 mod presence;
 mod writer;
 
 use crate::adapters::control::{BUS_NAME, Call, Control, INTERFACE, OBJECT_PATH, Reply, Request, Status};
-use crate::adapters::notify::{self, DndSource, Notifier, OwnerChange, Signal};
+use crate::adapters::notify::{self, Notifier, OwnerChange, Signal};
 use crate::adapters::session::{SessionEvent, SessionWatch};
 use crate::adapters::store::Store;
 use crate::adapters::timer::{Wake, WallTimer};
@@ -18,6 +19,7 @@ use crate::core::engine::{self, Effect, Engine, Input, ReportFrom};
 use crate::core::{Area, Away, ShownIn, Symptom, care};
 use anyhow::{Context, anyhow};
 use chrono::{DateTime, Utc};
+use dnd::{Dnd, DndEvents};
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
 use std::collections::{HashMap, VecDeque};
@@ -36,18 +38,10 @@ pub struct Daemon {
     store_path: PathBuf,
     conn: zbus::Connection,
     notifier: Notifier,
-    /// The server's version, for status ("dunst 1.9.0").
     session: SessionWatch,
     session_events: Option<BoxStream<'static, SessionEvent>>,
-    /// The desktop's own do-not-disturb (GNOME's), apart from the server's.
-    desktop_dnd: bool,
-    desktop_dnd_events: Option<BoxStream<'static, bool>>,
-    /// Whether the desktop portal has GNOME's switch, for status.
-    gnome_dnd: bool,
-    /// The running server's unique name and where its do-not-disturb is read.
-    server_dnd: Option<(String, DndSource)>,
-    /// Changes of xfce4-notifyd's do-not-disturb in xfconf.
-    xfconf_dnd_events: Option<BoxStream<'static, ()>>,
+    dnd: Dnd,
+    dnd_events: Option<DndEvents>,
     /// Inputs that come back from elsewhere (the store thread).
     feedback: mpsc::UnboundedReceiver<Input>,
     /// `Log` calls waiting for their report to be stored.
@@ -136,34 +130,7 @@ impl Daemon {
 
         let notifier = Notifier::new(&conn).await?;
         let (session, session_events) = SessionWatch::start(&conn, settings.session.idle_threshold).await;
-        let (desktop_dnd, gnome_dnd, desktop_dnd_events) = match notify::desktop_dnd(&conn).await {
-            Ok((now, stream)) => {
-                if now.is_some() {
-                    info!("do-not-disturb: GNOME show-banners (org.freedesktop.portal.Settings)");
-                }
-                (now.unwrap_or(false), now.is_some(), stream.boxed())
-            }
-            Err(e) => {
-                warn!("can't follow the desktop portal's settings: {e}");
-                (false, false, futures_util::stream::pending().boxed())
-            }
-        };
-        // Followed from the start, before the server is found and its setting first read.
-        let xfconf_dnd_events = match notify::xfconf_dnd_changes(&conn).await {
-            Ok((running, stream)) => {
-                if running {
-                    info!(
-                        "do-not-disturb: xfconf xfce4-notifyd /do-not-disturb ({}), while xfce4-notifyd is the server",
-                        notify::XFCONF
-                    );
-                }
-                stream.boxed()
-            }
-            Err(e) => {
-                warn!("can't follow xfconf: {e}");
-                futures_util::stream::pending().boxed()
-            }
-        };
+        let (dnd, dnd_events) = Dnd::start(&conn).await?;
         let mut daemon = Daemon {
             which,
             files: settings.files.clone(),
@@ -174,11 +141,8 @@ impl Daemon {
             notifier,
             session,
             session_events: Some(session_events.boxed()),
-            desktop_dnd,
-            desktop_dnd_events: Some(desktop_dnd_events),
-            gnome_dnd,
-            server_dnd: None,
-            xfconf_dnd_events: Some(xfconf_dnd_events),
+            dnd,
+            dnd_events: Some(dnd_events),
             feedback,
             waiting_logs: HashMap::new(),
             next_call: 0,
@@ -207,10 +171,8 @@ impl Daemon {
         let mut servers = Box::pin(notify::server_changes(&self.conn).await?);
         let mut session =
             self.session_events.take().unwrap_or_else(|| futures_util::stream::pending().boxed());
-        let mut desktop_dnd =
-            self.desktop_dnd_events.take().unwrap_or_else(|| futures_util::stream::pending().boxed());
-        let mut xfconf_dnd =
-            self.xfconf_dnd_events.take().unwrap_or_else(|| futures_util::stream::pending().boxed());
+        let DndEvents { desktop: mut desktop_dnd, xfconf: mut xfconf_dnd } =
+            self.dnd_events.take().unwrap_or_else(DndEvents::none);
         let Signals { mut hup, mut term, mut int } = sig;
         self.find_server().await;
         let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
@@ -354,11 +316,8 @@ impl Daemon {
     async fn find_server(&mut self) {
         match self.notifier.server().await {
             Ok(s) => {
-                let source = DndSource::of(&s.name);
-                self.server_dnd = Some((s.unique.clone(), source));
-                let dnd = self.do_not_disturb(&s.unique).await;
                 let label = format!("{} {}", s.name, s.version);
-                info!("do-not-disturb on {label}: {}", source.describe());
+                let dnd = self.server_dnd(&s.unique, &s.name, &label).await;
                 self.input(Input::ServerUp { name: s.unique, label, actions: s.actions, dnd }).await;
             }
             Err(e) => {
@@ -372,9 +331,7 @@ impl Daemon {
 
     async fn on_owner_change(&mut self, change: OwnerChange) {
         if let Some(old) = change.old {
-            if self.server_dnd.as_ref().is_some_and(|(unique, _)| *unique == old) {
-                self.server_dnd = None;
-            }
+            self.dnd.server_gone(&old);
             self.input(Input::ServerGone { name: old }).await;
         }
         if change.new.is_some() {
@@ -394,57 +351,6 @@ impl Daemon {
             }
         };
         self.input(input).await;
-    }
-
-    /// Do-not-disturb on the server `unique` or on the desktop.
-    async fn do_not_disturb(&self, unique: &str) -> bool {
-        let source = match &self.server_dnd {
-            Some((server, source)) if server == unique => *source,
-            _ => DndSource::ServerProperties,
-        };
-        self.desktop_dnd || self.notifier.do_not_disturb(unique, source).await
-    }
-
-    /// Right before what is due is handled: reads the do-not-disturb of a server that may
-    /// change it unannounced (mako before 1.10), so a reminder is neither shown into a hidden
-    /// mode nor held after it ended. One call when something is due, and no timer of its own.
-    /// Servers that announce their changes are not asked: what the engine has is current.
-    async fn read_unannounced_dnd(&mut self) {
-        let Some((unique, source)) = self.server_dnd.clone() else { return };
-        if !source.read_when_due() || self.engine.server().is_none_or(|s| s.name != unique) {
-            return;
-        }
-        let dnd = self.do_not_disturb(&unique).await;
-        if dnd != self.engine.dnd() {
-            self.input(Input::Dnd(dnd)).await;
-        }
-    }
-
-    /// xfce4-notifyd's setting in xfconf may have changed; it counts only while that server runs.
-    async fn on_xfconf_dnd(&mut self) {
-        let Some((unique, DndSource::Xfconf)) = self.server_dnd.clone() else { return };
-        if self.engine.server().is_none_or(|s| s.name != unique) {
-            return;
-        }
-        let dnd = self.do_not_disturb(&unique).await;
-        self.input(Input::Dnd(dnd)).await;
-    }
-
-    /// How do-not-disturb is seen now, for status.
-    fn dnd_sources(&self) -> String {
-        let server = self.server_dnd.as_ref().map(|(_, source)| source.describe());
-        let gnome = self.gnome_dnd.then_some("GNOME show-banners, followed as it changes");
-        server.into_iter().chain(gnome).collect::<Vec<_>>().join("; ")
-    }
-
-    /// The desktop's do-not-disturb switch changed.
-    async fn on_desktop_dnd(&mut self, on: bool) {
-        self.desktop_dnd = on;
-        let dnd = match self.engine.server().map(|s| s.name.clone()) {
-            Some(server) => self.do_not_disturb(&server).await,
-            None => on,
-        };
-        self.input(Input::Dnd(dnd)).await;
     }
 
     async fn reload(&mut self) -> Result<String, String> {

@@ -275,6 +275,25 @@ fn an_open_camera_holds_reminders_and_one_comes_after_the_grace() {
 }
 
 #[test]
+fn a_camera_in_use_when_the_daemon_starts_is_busy_until_it_is_closed() {
+    let desktop = Desktop::start();
+    let video = tempfile::tempdir().unwrap();
+    let device = video.path().join("video0");
+    std::fs::write(&device, b"").unwrap();
+    let camera = std::fs::File::open(&device).unwrap();
+    let home = Home::new();
+    home.write_config(&config("1h", ""));
+    let dir = video.path().to_str().unwrap();
+    let _daemon = Daemon::start_with(&desktop, &home, &[("POSTURED_VIDEO_DIR", dir)]);
+    let busy = || status_json(&desktop, &home)["state"] == "busy";
+    wait_until("status to say busy", || busy().then_some(()));
+    assert_eq!(status_json(&desktop, &home)["busy"], "camera in use");
+    // Its close is the first event seen for it: no open was counted, the descriptors decide.
+    drop(camera);
+    wait_until("status to say not busy", || (!busy()).then_some(()));
+}
+
+#[test]
 fn a_camera_plugged_in_after_start_is_watched_and_unplugging_it_ends_busy() {
     let desktop = Desktop::start();
     let video = tempfile::tempdir().unwrap();

@@ -331,33 +331,25 @@ impl Standins {
     /// logind's `BlockInhibited` becomes `what` (e.g. `sleep:idle` while a browser is in a
     /// call), with its `PropertiesChanged` as logind sends it.
     pub fn set_block_inhibited(&self, what: &str) {
-        *self.inhibited.lock().unwrap() = what.to_owned();
-        let changed: HashMap<&str, Variant<'_>> = HashMap::from([("BlockInhibited", Variant::from(what))]);
-        let body = ("org.freedesktop.login1.Manager", changed, Vec::<&str>::new());
-        self.emit(
-            self.system(),
-            None,
-            MANAGER_PATH,
-            "org.freedesktop.DBus.Properties",
-            "PropertiesChanged",
-            body,
-        );
+        self.block_inhibited(what, false);
     }
 
     /// logind's `BlockInhibited` becomes `what`, announced the other way `PropertiesChanged`
     /// allows: named in the invalidated list, with no value.
     pub fn set_block_inhibited_invalidated(&self, what: &str) {
+        self.block_inhibited(what, true);
+    }
+
+    fn block_inhibited(&self, what: &str, invalidated: bool) {
         *self.inhibited.lock().unwrap() = what.to_owned();
-        let changed: HashMap<&str, Variant<'_>> = HashMap::new();
-        let body = ("org.freedesktop.login1.Manager", changed, vec!["BlockInhibited"]);
-        self.emit(
-            self.system(),
-            None,
-            MANAGER_PATH,
-            "org.freedesktop.DBus.Properties",
-            "PropertiesChanged",
-            body,
-        );
+        let (changed, names): (HashMap<&str, Variant<'_>>, Vec<&str>) = if invalidated {
+            (HashMap::new(), vec!["BlockInhibited"])
+        } else {
+            (HashMap::from([("BlockInhibited", Variant::from(what))]), vec![])
+        };
+        let body = ("org.freedesktop.login1.Manager", changed, names);
+        let props = "org.freedesktop.DBus.Properties";
+        self.emit(self.system(), None, MANAGER_PATH, props, "PropertiesChanged", body);
     }
 
     /// logind's `PrepareForSleep(start)`.

@@ -110,10 +110,11 @@ pub fn watch() -> std::io::Result<(String, BoxStream<'static, SessionEvent>)> {
         cameras.add_device(entry.file_name().as_encoded_bytes());
     }
     let name = format!("camera (inotify on {}/video*)", cameras.dir.display());
-    // Only a folder with cameras is worth reading every process's descriptors for.
-    let held_at_start = !cameras.devices.is_empty() && held_open(&cameras.dir);
-    let stream = futures_util::stream::unfold((cameras, held_at_start), |(mut c, start)| async move {
-        if start {
+    // Whether a camera is in use already is read at the stream's first poll, once the daemon
+    // is ready, since it means reading every process's descriptors; only a folder with cameras
+    // is worth it. The watches are in place before, so no open is missed.
+    let stream = futures_util::stream::unfold((cameras, true), |(mut c, start)| async move {
+        if start && !c.devices.is_empty() && held_open(&c.dir) {
             c.busy = true;
             return Some((SessionEvent::Camera(true), (c, false)));
         }
