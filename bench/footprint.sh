@@ -16,6 +16,9 @@
 # points the camera watch at a folder with a video0 in it, so lock, sleep, idle, every busy
 # source and GNOME's do-not-disturb are followed live (as on GNOME); without it the daemon sees
 # the machine's own system bus, if any.
+# SWAY=1 also runs a headless sway 1.7 (as nobody, from the tests' helper) with a window, and
+# gives the daemon its WAYLAND_DISPLAY and SWAYSOCK, so idle comes from the compositor and full
+# screen from sway's IPC (dunst stays on Xvfb). Needs sway and weston.
 set -euo pipefail
 settle=${1:-30}
 window=${2:-120}
@@ -96,6 +99,16 @@ if [ -n "${STANDINS:-}" ]; then
     mkdir "$work/video" && : >"$work/video/video0" && : >"$work/video/other"
     export POSTURED_VIDEO_DIR="$work/video"
 fi
+if [ -n "${SWAY:-}" ]; then
+    tests=${tests:-$(cargo test --locked --test it --no-run 2>&1 | sed -n 's/.*Executable .*(\(.*\)).*/\1/p')}
+    SWAY_READY="$work/sway.ready" "$tests" --ignored --exact sway::serve_sway_for_footprint >/dev/null 2>&1 &
+    pids+=($!)
+    for _ in $(seq 1500); do [ -s "$work/sway.ready" ] && break; sleep 0.01; done
+    [ -s "$work/sway.ready" ] || { echo "sway did not start" >&2; exit 1; }
+    { read -r wayland_display; read -r swaysock; read -r -a sway_pids; } <"$work/sway.ready"
+    pids+=("${sway_pids[@]}")
+    export WAYLAND_DISPLAY=$wayland_display SWAYSOCK=$swaysock
+fi
 dunst -config "$work/dunstrc" >/dev/null 2>&1 &
 pids+=($!)
 
@@ -174,7 +187,7 @@ check "PSS" "$(rollup Pss)" "$goal_pss" KiB
 check "Private_Dirty" "$(rollup Private_Dirty)" "$goal_dirty" KiB
 check "context switches in window" "$((sw1 - sw0))" "$goal_switches" ""
 echo "      CPU since start $(awk -v hz="$hz" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$daemon/stat") s, in window $(awk -v a="$ticks0" -v b="$ticks1" -v hz="$hz" 'BEGIN {printf "%.2f", (b - a) / hz}') s"
-grep -E "lock and sleep:|idle:|busy:|do-not-disturb:" "$work/daemon.log" | sed 's/^/  /' || true
+grep -E "lock and sleep:|idle:|busy:|do-not-disturb" "$work/daemon.log" | sed 's/^/  /' || true
 if [ -n "${DETAIL:-}" ]; then
     echo "  resident and private dirty KiB per mapped file:"
     awk '/^[0-9a-f]+-[0-9a-f]+ / {file = $6 == "" ? "[anonymous]" : $6}

@@ -5,9 +5,7 @@ use crate::daemon::{Daemon, WAIT, fast_config, status_json, wait_until};
 use crate::desktop::Desktop;
 use crate::hyprland::{Hyprland, SIGNATURE};
 use crate::support::Home;
-use crate::sway::Sway;
-
-const WINDOW: (&str, &str) = ("weston-flower", "org.freedesktop.weston.flower");
+use crate::sway::{DEMO_WINDOW, Sway};
 
 fn state(desktop: &Desktop, home: &Home) -> String {
     status_json(desktop, home)["state"].as_str().unwrap_or_default().to_owned()
@@ -33,7 +31,7 @@ fn start_on_sway(desktop: &Desktop, home: &Home, sway: &Sway) -> Daemon {
 #[test]
 fn a_full_screen_window_on_sway_is_busy_until_it_leaves_full_screen_or_its_workspace_is_left() {
     let mut sway = Sway::start();
-    sway.open_window(WINDOW.0, WINDOW.1);
+    sway.open_window(DEMO_WINDOW.0, DEMO_WINDOW.1);
     let (desktop, home) = (Desktop::start(), Home::new());
     let _daemon = start_on_sway(&desktop, &home, &sway);
     assert_eq!(state(&desktop, &home), "active");
@@ -51,7 +49,7 @@ fn a_full_screen_window_on_sway_is_busy_until_it_leaves_full_screen_or_its_works
 #[test]
 fn a_window_full_screen_on_sway_when_the_daemon_starts_is_busy_until_sway_exits() {
     let mut sway = Sway::start();
-    sway.open_window(WINDOW.0, WINDOW.1);
+    sway.open_window(DEMO_WINDOW.0, DEMO_WINDOW.1);
     sway.msg(&["fullscreen", "enable"]);
     let (desktop, home) = (Desktop::start(), Home::new());
     let daemon = start_on_sway(&desktop, &home, &sway);

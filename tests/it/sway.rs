@@ -18,6 +18,9 @@ pub struct Sway {
 
 pub(crate) const NOBODY: u32 = 65534;
 
+/// A small Wayland client from Debian's weston, and the `app_id` its window has.
+pub const DEMO_WINDOW: (&str, &str) = ("weston-flower", "org.freedesktop.weston.flower");
+
 impl Sway {
     pub fn start() -> Sway {
         let dir = tempfile::Builder::new().prefix("sway").tempdir().expect("temp dir");
@@ -121,6 +124,12 @@ impl Sway {
         crate::headless::terminate(&mut clients);
     }
 
+    /// The processes it started (sway and its windows), for whoever must stop them without
+    /// this value's drop (the footprint bench).
+    pub fn pids(&self) -> Vec<u32> {
+        self.child.iter().chain(&self.clients).map(Child::id).collect()
+    }
+
     /// Input, as the seat sees it: the cursor moves.
     pub fn move_cursor(&self) {
         self.msg(&["seat", "-", "cursor", "move", "5", "5"]);
@@ -145,5 +154,23 @@ fn as_nobody(program: &str) -> Command {
         c
     } else {
         Command::new(program)
+    }
+}
+
+/// Not a test: `bench/footprint.sh` runs it (with `SWAY=1`) to keep a headless sway with a
+/// window in it while the idle daemon is measured, so its Wayland idle and full-screen watchers
+/// are live. Writes `WAYLAND_DISPLAY` and `SWAYSOCK` lines, then the PIDs to stop (sway's
+/// drop won't run when this is killed), to `$SWAY_READY`, and waits to be killed.
+#[test]
+#[ignore]
+fn serve_sway_for_footprint() {
+    let ready = std::env::var("SWAY_READY").expect("SWAY_READY is not set");
+    let mut sway = Sway::start();
+    sway.open_window(DEMO_WINDOW.0, DEMO_WINDOW.1);
+    let pids: Vec<String> = sway.pids().iter().map(u32::to_string).collect();
+    let lines = format!("{}\n{}\n{}\n", sway.socket().display(), sway.ipc().display(), pids.join(" "));
+    std::fs::write(ready, lines).unwrap();
+    loop {
+        std::thread::park();
     }
 }
