@@ -123,6 +123,25 @@ const MIGRATIONS: &[&str] = &[
 
 pub const FILE_NAME: &str = "postured.sqlite3";
 
+/// Runs migration `i` (from 0) in a write transaction of its own, unless another process has
+/// already. The transaction also marks the file as postured's: a process killed between two
+/// migrations, or another one opening the store meanwhile, must never find tables of ours in a
+/// file without our id, which would look like another program's database.
+fn migrate_step(conn: &mut Connection, i: usize, sql: &str) -> anyhow::Result<()> {
+    // Two processes opening a new store at once must not both run a migration: take the write
+    // lock first, then look again.
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let done: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if done > i as i64 {
+        return Ok(());
+    }
+    tx.execute_batch(sql).with_context(|| format!("schema migration {}", i + 1))?;
+    tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+    tx.pragma_update(None, "application_id", identity::APPLICATION_ID)?;
+    tx.commit()?;
+    Ok(())
+}
+
 pub struct Store {
     conn: Connection,
     path: PathBuf,
@@ -265,16 +284,7 @@ impl Store {
             );
         }
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
-            // Two processes opening a new store at once must not both run a migration: take the
-            // write lock first, then look again.
-            let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let done: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
-            if done > i as i64 {
-                continue;
-            }
-            tx.execute_batch(sql).with_context(|| format!("schema migration {}", i + 1))?;
-            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
-            tx.commit()?;
+            migrate_step(&mut self.conn, i, sql)?;
         }
         Ok(())
     }

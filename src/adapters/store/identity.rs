@@ -111,6 +111,23 @@ mod tests {
     }
 
     #[test]
+    fn a_store_cut_short_between_migrations_is_still_ours() {
+        // As a `postured log` killed after the k-th migration committed leaves it, and as a
+        // second process opening the store meanwhile sees it.
+        for k in 1..=MIGRATIONS.len() {
+            let dir = tempfile::tempdir().unwrap();
+            let mut conn = Connection::open(dir.path().join(FILE_NAME)).unwrap();
+            for (i, sql) in MIGRATIONS[..k].iter().enumerate() {
+                super::super::migrate_step(&mut conn, i, sql).unwrap();
+            }
+            assert_eq!(application_id(&conn), i64::from(super::APPLICATION_ID), "after {k}");
+            drop(conn);
+            let store = Store::open(dir.path()).unwrap_or_else(|e| panic!("after {k}: {e:#}")).store;
+            assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len());
+        }
+    }
+
+    #[test]
     fn a_database_from_postured_before_the_id_is_adopted_and_gets_it() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(FILE_NAME);
