@@ -9,6 +9,7 @@ use super::limits::{self, LimitRules, LimitState};
 use super::symptom::Symptom;
 use super::zone::Zone;
 use chrono::{DateTime, Utc};
+use std::cell::OnceCell;
 use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -84,18 +85,28 @@ impl Catalog {
         now: DateTime<Utc>,
         adapt: &Adapt,
     ) -> Option<&Entry> {
-        let last = |e: &&Entry| state.last_by_entry.get(&e.id).copied();
-        let suiting: Vec<&Entry> = self.for_kind(kind).filter(|e| e.suits(adapt)).collect();
-        // The limits are checked once per entry: they convert wall times, the planner's hot path.
-        let allowed: Vec<&Entry> = suiting
+        // Each entry's last showing is looked up once, and the cap shared by every
+        // self-mobilisation entry is checked at most once: this runs for every reminder shown,
+        // and looking ids up in the rotation map was much of the planner's time.
+        let suiting: Vec<(&Entry, Option<DateTime<Utc>>)> = self
+            .for_kind(kind)
+            .filter(|e| e.suits(adapt))
+            .map(|e| (e, state.last_by_entry.get(&e.id).copied()))
+            .collect();
+        let cap_allows = OnceCell::new();
+        let uncapped = |(e, _): &(&Entry, Option<DateTime<Utc>>)| {
+            !e.self_mobilisation
+                || *cap_allows
+                    .get_or_init(|| limits::check_self_mobilisation(rules, state, zone, now).is_ok())
+        };
+        let allowed: Vec<(&Entry, Option<DateTime<Utc>>)> = suiting
             .iter()
             .copied()
-            .filter(|e| limits::check_exercise(rules, state, zone, &e.id, e.self_mobilisation, now).is_ok())
+            .filter(|c| uncapped(c) && limits::check_repeat(rules, c.1, now).is_ok())
             .collect();
-        let favoured = |e: &&Entry| e.areas.iter().any(|a| adapt.favoured.contains(a));
-        let uncapped = |e: &&Entry| {
-            !e.self_mobilisation || limits::check_exercise(rules, state, zone, "", true, now).is_ok()
-        };
+        let favoured =
+            |(e, _): &(&Entry, Option<DateTime<Utc>>)| e.areas.iter().any(|a| adapt.favoured.contains(a));
+        let last = |(_, last): &(&Entry, Option<DateTime<Utc>>)| *last;
         allowed
             .iter()
             .copied()
@@ -103,6 +114,7 @@ impl Catalog {
             .min_by_key(last)
             .or_else(|| allowed.iter().copied().min_by_key(last))
             .or_else(|| suiting.iter().copied().filter(uncapped).min_by_key(last))
+            .map(|(e, _)| e)
     }
 }
 

@@ -288,24 +288,41 @@ pub fn check_exercise(
     now: DateTime<Utc>,
 ) -> Result<(), Hold> {
     if self_mobilisation {
-        let cap = rules.self_mobilisation;
-        let began = day_began(zone, rules.day_starts, now);
-        let today = state.self_mobilisation.iter().filter(|t| **t >= began && **t <= now).count();
-        if today as u32 >= cap.per_day {
-            return Err(Hold {
-                reason: HoldReason::ExerciseCap,
-                until: next_day_begins(zone, rules.day_starts, now),
-            });
-        }
-        if let Some(last) = state.self_mobilisation.iter().filter(|t| **t <= now).max()
-            && now < *last + cap.min_gap
-        {
-            return Err(Hold { reason: HoldReason::ExerciseCap, until: *last + cap.min_gap });
-        }
+        check_self_mobilisation(rules, state, zone, now)?;
     }
-    match state.last_by_entry.get(id) {
-        Some(last) if *last <= now && now < *last + rules.no_repeat_within => {
-            Err(Hold { reason: HoldReason::Repeat, until: *last + rules.no_repeat_within })
+    check_repeat(rules, state.last_by_entry.get(id).copied(), now)
+}
+
+/// The self-mobilisation cap alone: the same for every such entry, so a caller weighing many
+/// entries asks once.
+pub fn check_self_mobilisation(
+    rules: &LimitRules,
+    state: &LimitState,
+    zone: &Zone,
+    now: DateTime<Utc>,
+) -> Result<(), Hold> {
+    let cap = rules.self_mobilisation;
+    let began = day_began(zone, rules.day_starts, now);
+    let today = state.self_mobilisation.iter().filter(|t| **t >= began && **t <= now).count();
+    if today as u32 >= cap.per_day {
+        return Err(Hold {
+            reason: HoldReason::ExerciseCap,
+            until: next_day_begins(zone, rules.day_starts, now),
+        });
+    }
+    if let Some(last) = state.self_mobilisation.iter().filter(|t| **t <= now).max()
+        && now < *last + cap.min_gap
+    {
+        return Err(Hold { reason: HoldReason::ExerciseCap, until: *last + cap.min_gap });
+    }
+    Ok(())
+}
+
+/// Rotation alone, for an exercise last suggested at `last` (`state.last_by_entry`).
+pub fn check_repeat(rules: &LimitRules, last: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Result<(), Hold> {
+    match last {
+        Some(last) if last <= now && now < last + rules.no_repeat_within => {
+            Err(Hold { reason: HoldReason::Repeat, until: last + rules.no_repeat_within })
         }
         _ => Ok(()),
     }
