@@ -294,6 +294,10 @@ impl Planner {
     /// (after a reload, or on entering a period).
     fn sync_kinds(&mut self, now: DateTime<Utc>) {
         let intervals = &self.rules.intervals;
+        // The usual case, at every step: each enabled kind has a timer and nothing else does.
+        if self.state.due.keys().eq(intervals.keys()) {
+            return;
+        }
         self.state.due.retain(|k, _| intervals.contains_key(k));
         for kind in Kind::ALL {
             let missing = !self.state.due.contains_key(&kind) && !self.state.held.contains_key(&kind);
@@ -317,7 +321,7 @@ impl Planner {
                 at: now,
                 kind,
                 entry: Some(e.id.clone()),
-                title: format!("{} · {}", kind.label(), e.title),
+                title: [kind.label(), " · ", &e.title].concat(),
                 body: e.body(),
             },
             None => Reminder {
