@@ -223,17 +223,21 @@ pub fn check(
     kind: Kind,
     now: DateTime<Utc>,
 ) -> Result<(), Hold> {
-    let mut holds: Vec<Hold> = Vec::new();
+    // The hold that lifts last (the later reason on a tie), kept as they come.
+    let mut latest: Option<Hold> = None;
     let mut hold = |reason, until: DateTime<Utc>| {
-        if until > now {
-            holds.push(Hold { reason, until });
+        if until > now && latest.is_none_or(|h| (until, reason) > (h.until, h.reason)) {
+            latest = Some(Hold { reason, until });
         }
     };
 
     if let Err(h) = check_quiet(rules, state, zone, now) {
         hold(h.reason, h.until);
     }
-    if state.shown_today(rules, zone, now) >= rules.max_per_day {
+    // Today's count needs the wall-clock start of the day; fewer kept in all can't reach it.
+    if state.shown.len() >= rules.max_per_day as usize
+        && state.shown_today(rules, zone, now) >= rules.max_per_day
+    {
         hold(HoldReason::DailyCap, next_day_begins(zone, rules.day_starts, now));
     }
     let hour_ago = now - Duration::hours(1);
@@ -254,7 +258,7 @@ pub fn check(
     {
         hold(HoldReason::Cooldown, *last + *cooldown);
     }
-    holds.into_iter().max_by_key(|h| (h.until, h.reason)).map_or(Ok(()), Err)
+    latest.map_or(Ok(()), Err)
 }
 
 /// May anything but a warning sign be shown at `now`? Not while paused or in quiet hours. Care
