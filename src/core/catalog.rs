@@ -57,6 +57,13 @@ impl Entry {
     }
 }
 
+/// An entry `Catalog::choose` weighs: when it was last shown, and whether the limits allow it.
+struct Candidate<'a> {
+    entry: &'a Entry,
+    last: Option<DateTime<Utc>>,
+    allowed: bool,
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Catalog {
     pub entries: Vec<Entry>,
@@ -86,35 +93,29 @@ impl Catalog {
         adapt: &Adapt,
     ) -> Option<&Entry> {
         // Each entry's last showing is looked up once, and the cap shared by every
-        // self-mobilisation entry is checked at most once: this runs for every reminder shown,
-        // and looking ids up in the rotation map was much of the planner's time.
-        let suiting: Vec<(&Entry, Option<DateTime<Utc>>)> = self
-            .for_kind(kind)
-            .filter(|e| e.suits(adapt))
-            .map(|e| (e, state.last_by_entry.get(&e.id).copied()))
-            .collect();
+        // self-mobilisation entry is checked at most once, into one list: this runs for every
+        // reminder shown, and looking ids up in the rotation map was much of the planner's time.
         let cap_allows = OnceCell::new();
-        let uncapped = |(e, _): &(&Entry, Option<DateTime<Utc>>)| {
+        let uncapped = |e: &Entry| {
             !e.self_mobilisation
                 || *cap_allows
                     .get_or_init(|| limits::check_self_mobilisation(rules, state, zone, now).is_ok())
         };
-        let allowed: Vec<(&Entry, Option<DateTime<Utc>>)> = suiting
-            .iter()
-            .copied()
-            .filter(|c| uncapped(c) && limits::check_repeat(rules, c.1, now).is_ok())
-            .collect();
-        let favoured =
-            |(e, _): &(&Entry, Option<DateTime<Utc>>)| e.areas.iter().any(|a| adapt.favoured.contains(a));
-        let last = |(_, last): &(&Entry, Option<DateTime<Utc>>)| *last;
-        allowed
-            .iter()
-            .copied()
+        let mut suiting = Vec::with_capacity(self.entries.len());
+        suiting.extend(self.for_kind(kind).filter(|e| e.suits(adapt)).map(|entry| {
+            let last = state.last_by_entry.get(&entry.id).copied();
+            let allowed = uncapped(entry) && limits::check_repeat(rules, last, now).is_ok();
+            Candidate { entry, last, allowed }
+        }));
+        let allowed = || suiting.iter().filter(|c| c.allowed);
+        let favoured = |c: &&Candidate| c.entry.areas.iter().any(|a| adapt.favoured.contains(a));
+        let last = |c: &&Candidate| c.last;
+        allowed()
             .filter(favoured)
             .min_by_key(last)
-            .or_else(|| allowed.iter().copied().min_by_key(last))
-            .or_else(|| suiting.iter().copied().filter(uncapped).min_by_key(last))
-            .map(|(e, _)| e)
+            .or_else(|| allowed().min_by_key(last))
+            .or_else(|| suiting.iter().filter(|c| uncapped(c.entry)).min_by_key(last))
+            .map(|c| c.entry)
     }
 }
 
