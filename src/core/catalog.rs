@@ -101,10 +101,11 @@ impl Catalog {
                 || *cap_allows
                     .get_or_init(|| limits::check_self_mobilisation(rules, state, zone, now).is_ok())
         };
+        let repeats = limits::Repeats::at(rules, now);
         let mut suiting = Vec::with_capacity(self.entries.len());
         suiting.extend(self.for_kind(kind).filter(|e| e.suits(adapt)).map(|entry| {
             let last = state.last_by_entry.get(&entry.id).copied();
-            let allowed = uncapped(entry) && limits::check_repeat(rules, last, now).is_ok();
+            let allowed = uncapped(entry) && repeats.allow(last);
             Candidate { entry, last, allowed }
         }));
         let allowed = || suiting.iter().filter(|c| c.allowed);

@@ -332,6 +332,26 @@ pub fn check_repeat(rules: &LimitRules, last: Option<DateTime<Utc>>, now: DateTi
     }
 }
 
+/// Rotation for many exercises at one `now`, deciding as `check_repeat` does: the window's
+/// start is worked out once, rather than its end for every exercise (`Catalog::choose`).
+pub struct Repeats {
+    now: DateTime<Utc>,
+    /// `now` less `no_repeat_within`; `None` before the earliest time there is.
+    from: Option<DateTime<Utc>>,
+}
+
+impl Repeats {
+    pub fn at(rules: &LimitRules, now: DateTime<Utc>) -> Repeats {
+        Repeats { now, from: now.checked_sub_signed(rules.no_repeat_within) }
+    }
+
+    /// Whether an exercise last suggested at `last` may be suggested again: `now` is not before
+    /// `last + no_repeat_within`, that is `last` is not after `now - no_repeat_within`.
+    pub fn allow(&self, last: Option<DateTime<Utc>>) -> bool {
+        last.is_none_or(|last| last > self.now || self.from.is_some_and(|from| last <= from))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -436,6 +456,16 @@ mod tests {
         let h = check_exercise(&r, &s, &UTC, "ext", true, t(19, 0)).unwrap_err();
         assert_eq!(h.reason, HoldReason::ExerciseCap);
         assert_eq!(h.until, Utc.with_ymd_and_hms(2026, 5, 5, 4, 0, 0).unwrap());
+    }
+
+    #[test]
+    fn repeats_decide_as_check_repeat_does() {
+        let r = rules();
+        let now = t(12, 0);
+        let repeats = Repeats::at(&r, now);
+        for last in [None, Some(t(9, 59)), Some(t(10, 0)), Some(t(10, 1)), Some(t(12, 0)), Some(t(12, 1))] {
+            assert_eq!(repeats.allow(last), check_repeat(&r, last, now).is_ok(), "{last:?}");
+        }
     }
 
     #[test]
