@@ -12,6 +12,8 @@ use crate::core::{PlannerState, Zone};
 use anyhow::anyhow;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::Serialize;
+use serde_json::value::RawValue;
+use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -20,7 +22,7 @@ use std::process::ExitCode;
 #[derive(Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum PlanLine<'a> {
-    Reminder { at: String, kind: &'a str, entry: Option<&'a str>, title: &'a str, body: &'a str },
+    Reminder { at: String, kind: &'a str, entry: Option<&'a str>, title: &'a RawValue, body: &'a RawValue },
     Held { at: String, kind: &'a str, reason: &'a str, until: String, dropped: bool },
     Care { at: String, area: &'a str, reason: &'a str, why: &'a str, title: &'a str, body: &'a str },
 }
@@ -45,8 +47,9 @@ pub fn run(config: Option<PathBuf>, args: &PlanArgs) -> anyhow::Result<ExitCode>
 
     let mut out = BufWriter::new(super::out::Stdout);
     if args.json {
+        let texts = Escaped::of(&items);
         for item in &items {
-            serde_json::to_writer(&mut out, &line(item, &zone))?;
+            serde_json::to_writer(&mut out, &line(item, &zone, &texts))?;
             out.write_all(b"\n")?;
         }
     } else {
@@ -71,14 +74,40 @@ fn stored(from: DateTime<Utc>) -> anyhow::Result<Stored> {
     Ok((state, store.logged_since(since)?, store.pops_since(since)?))
 }
 
-pub fn line<'a>(item: &'a Planned, zone: &Zone) -> PlanLine<'a> {
+/// The reminders' titles and bodies as JSON strings, each distinct text escaped once: a year's
+/// plan repeats the same few catalogue texts thousands of times, and escaping them again for
+/// every line was a good part of writing it.
+pub struct Escaped<'a>(BTreeMap<&'a str, Box<RawValue>>);
+
+impl<'a> Escaped<'a> {
+    pub fn of(items: &'a [Planned]) -> Escaped<'a> {
+        let mut texts = BTreeMap::new();
+        for item in items {
+            if let Planned::Reminder(r) = item {
+                for text in [&r.title, &r.body] {
+                    texts.entry(text.as_str()).or_insert_with(|| {
+                        serde_json::value::to_raw_value(text).expect("a string always serializes")
+                    });
+                }
+            }
+        }
+        Escaped(texts)
+    }
+
+    fn get(&self, text: &str) -> &RawValue {
+        &self.0[text]
+    }
+}
+
+/// The line for `item`; `texts` must come from the items `item` is one of.
+pub fn line<'a>(item: &'a Planned, zone: &Zone, texts: &'a Escaped) -> PlanLine<'a> {
     match item {
         Planned::Reminder(r) => PlanLine::Reminder {
             at: zone.rfc3339(r.at),
             kind: r.kind.as_str(),
             entry: r.entry.as_deref(),
-            title: &r.title,
-            body: &r.body,
+            title: texts.get(&r.title),
+            body: texts.get(&r.body),
         },
         Planned::Held { at, kind, reason, until, dropped } => PlanLine::Held {
             at: zone.rfc3339(*at),

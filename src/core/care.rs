@@ -209,6 +209,10 @@ pub const LOOKBACK: Duration = Duration::days(400);
 /// the warning pause), and per area the strongest routine reason that holds.
 pub fn assess(rules: &CareRules, reports: &[Logged], zone: &Zone, now: DateTime<Utc>) -> Vec<Finding> {
     let mut past: Vec<&Logged> = reports.iter().filter(|r| r.at <= now).collect();
+    if past.is_empty() {
+        // Every rule needs a report; the engine assesses every day, reports or not.
+        return Vec::new();
+    }
     past.sort_by_key(|r| (r.at, r.id));
     let mut findings = Vec::new();
     for r in past.iter().filter(|r| now - r.news_at() < rules.warning_pause) {

@@ -9,6 +9,7 @@ use super::limits::{self, LimitRules, LimitState};
 use super::symptom::Symptom;
 use super::zone::Zone;
 use chrono::{DateTime, Utc};
+use std::cell::OnceCell;
 use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -56,6 +57,13 @@ impl Entry {
     }
 }
 
+/// An entry `Catalog::choose` weighs: when it was last shown, and whether the limits allow it.
+struct Candidate<'a> {
+    entry: &'a Entry,
+    last: Option<DateTime<Utc>>,
+    allowed: bool,
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Catalog {
     pub entries: Vec<Entry>,
@@ -84,25 +92,31 @@ impl Catalog {
         now: DateTime<Utc>,
         adapt: &Adapt,
     ) -> Option<&Entry> {
-        let last = |e: &&Entry| state.last_by_entry.get(&e.id).copied();
-        let suiting: Vec<&Entry> = self.for_kind(kind).filter(|e| e.suits(adapt)).collect();
-        // The limits are checked once per entry: they convert wall times, the planner's hot path.
-        let allowed: Vec<&Entry> = suiting
-            .iter()
-            .copied()
-            .filter(|e| limits::check_exercise(rules, state, zone, &e.id, e.self_mobilisation, now).is_ok())
-            .collect();
-        let favoured = |e: &&Entry| e.areas.iter().any(|a| adapt.favoured.contains(a));
-        let uncapped = |e: &&Entry| {
-            !e.self_mobilisation || limits::check_exercise(rules, state, zone, "", true, now).is_ok()
+        // Each entry's last showing is looked up once, and the cap shared by every
+        // self-mobilisation entry is checked at most once, into one list: this runs for every
+        // reminder shown, and looking ids up in the rotation map was much of the planner's time.
+        let cap_allows = OnceCell::new();
+        let uncapped = |e: &Entry| {
+            !e.self_mobilisation
+                || *cap_allows
+                    .get_or_init(|| limits::check_self_mobilisation(rules, state, zone, now).is_ok())
         };
-        allowed
-            .iter()
-            .copied()
+        let repeats = limits::Repeats::at(rules, now);
+        let mut suiting = Vec::with_capacity(self.entries.len());
+        suiting.extend(self.for_kind(kind).filter(|e| e.suits(adapt)).map(|entry| {
+            let last = state.last_by_entry.get(&entry.id).copied();
+            let allowed = uncapped(entry) && repeats.allow(last);
+            Candidate { entry, last, allowed }
+        }));
+        let allowed = || suiting.iter().filter(|c| c.allowed);
+        let favoured = |c: &&Candidate| c.entry.areas.iter().any(|a| adapt.favoured.contains(a));
+        let last = |c: &&Candidate| c.last;
+        allowed()
             .filter(favoured)
             .min_by_key(last)
-            .or_else(|| allowed.iter().copied().min_by_key(last))
-            .or_else(|| suiting.iter().copied().filter(uncapped).min_by_key(last))
+            .or_else(|| allowed().min_by_key(last))
+            .or_else(|| suiting.iter().filter(|c| uncapped(c.entry)).min_by_key(last))
+            .map(|c| c.entry)
     }
 }
 

@@ -223,17 +223,21 @@ pub fn check(
     kind: Kind,
     now: DateTime<Utc>,
 ) -> Result<(), Hold> {
-    let mut holds: Vec<Hold> = Vec::new();
+    // The hold that lifts last (the later reason on a tie), kept as they come.
+    let mut latest: Option<Hold> = None;
     let mut hold = |reason, until: DateTime<Utc>| {
-        if until > now {
-            holds.push(Hold { reason, until });
+        if until > now && latest.is_none_or(|h| (until, reason) > (h.until, h.reason)) {
+            latest = Some(Hold { reason, until });
         }
     };
 
     if let Err(h) = check_quiet(rules, state, zone, now) {
         hold(h.reason, h.until);
     }
-    if state.shown_today(rules, zone, now) >= rules.max_per_day {
+    // Today's count needs the wall-clock start of the day; fewer kept in all can't reach it.
+    if state.shown.len() >= rules.max_per_day as usize
+        && state.shown_today(rules, zone, now) >= rules.max_per_day
+    {
         hold(HoldReason::DailyCap, next_day_begins(zone, rules.day_starts, now));
     }
     let hour_ago = now - Duration::hours(1);
@@ -254,7 +258,7 @@ pub fn check(
     {
         hold(HoldReason::Cooldown, *last + *cooldown);
     }
-    holds.into_iter().max_by_key(|h| (h.until, h.reason)).map_or(Ok(()), Err)
+    latest.map_or(Ok(()), Err)
 }
 
 /// May anything but a warning sign be shown at `now`? Not while paused or in quiet hours. Care
@@ -288,26 +292,63 @@ pub fn check_exercise(
     now: DateTime<Utc>,
 ) -> Result<(), Hold> {
     if self_mobilisation {
-        let cap = rules.self_mobilisation;
-        let began = day_began(zone, rules.day_starts, now);
-        let today = state.self_mobilisation.iter().filter(|t| **t >= began && **t <= now).count();
-        if today as u32 >= cap.per_day {
-            return Err(Hold {
-                reason: HoldReason::ExerciseCap,
-                until: next_day_begins(zone, rules.day_starts, now),
-            });
-        }
-        if let Some(last) = state.self_mobilisation.iter().filter(|t| **t <= now).max()
-            && now < *last + cap.min_gap
-        {
-            return Err(Hold { reason: HoldReason::ExerciseCap, until: *last + cap.min_gap });
-        }
+        check_self_mobilisation(rules, state, zone, now)?;
     }
-    match state.last_by_entry.get(id) {
-        Some(last) if *last <= now && now < *last + rules.no_repeat_within => {
-            Err(Hold { reason: HoldReason::Repeat, until: *last + rules.no_repeat_within })
+    check_repeat(rules, state.last_by_entry.get(id).copied(), now)
+}
+
+/// The self-mobilisation cap alone: the same for every such entry, so a caller weighing many
+/// entries asks once.
+pub fn check_self_mobilisation(
+    rules: &LimitRules,
+    state: &LimitState,
+    zone: &Zone,
+    now: DateTime<Utc>,
+) -> Result<(), Hold> {
+    let cap = rules.self_mobilisation;
+    let began = day_began(zone, rules.day_starts, now);
+    let today = state.self_mobilisation.iter().filter(|t| **t >= began && **t <= now).count();
+    if today as u32 >= cap.per_day {
+        return Err(Hold {
+            reason: HoldReason::ExerciseCap,
+            until: next_day_begins(zone, rules.day_starts, now),
+        });
+    }
+    if let Some(last) = state.self_mobilisation.iter().filter(|t| **t <= now).max()
+        && now < *last + cap.min_gap
+    {
+        return Err(Hold { reason: HoldReason::ExerciseCap, until: *last + cap.min_gap });
+    }
+    Ok(())
+}
+
+/// Rotation alone, for an exercise last suggested at `last` (`state.last_by_entry`).
+pub fn check_repeat(rules: &LimitRules, last: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Result<(), Hold> {
+    match last {
+        Some(last) if last <= now && now < last + rules.no_repeat_within => {
+            Err(Hold { reason: HoldReason::Repeat, until: last + rules.no_repeat_within })
         }
         _ => Ok(()),
+    }
+}
+
+/// Rotation for many exercises at one `now`, deciding as `check_repeat` does: the window's
+/// start is worked out once, rather than its end for every exercise (`Catalog::choose`).
+pub struct Repeats {
+    now: DateTime<Utc>,
+    /// `now` less `no_repeat_within`; `None` before the earliest time there is.
+    from: Option<DateTime<Utc>>,
+}
+
+impl Repeats {
+    pub fn at(rules: &LimitRules, now: DateTime<Utc>) -> Repeats {
+        Repeats { now, from: now.checked_sub_signed(rules.no_repeat_within) }
+    }
+
+    /// Whether an exercise last suggested at `last` may be suggested again: `now` is not before
+    /// `last + no_repeat_within`, that is `last` is not after `now - no_repeat_within`.
+    pub fn allow(&self, last: Option<DateTime<Utc>>) -> bool {
+        last.is_none_or(|last| last > self.now || self.from.is_some_and(|from| last <= from))
     }
 }
 
@@ -415,6 +456,16 @@ mod tests {
         let h = check_exercise(&r, &s, &UTC, "ext", true, t(19, 0)).unwrap_err();
         assert_eq!(h.reason, HoldReason::ExerciseCap);
         assert_eq!(h.until, Utc.with_ymd_and_hms(2026, 5, 5, 4, 0, 0).unwrap());
+    }
+
+    #[test]
+    fn repeats_decide_as_check_repeat_does() {
+        let r = rules();
+        let now = t(12, 0);
+        let repeats = Repeats::at(&r, now);
+        for last in [None, Some(t(9, 59)), Some(t(10, 0)), Some(t(10, 1)), Some(t(12, 0)), Some(t(12, 1))] {
+            assert_eq!(repeats.allow(last), check_repeat(&r, last, now).is_ok(), "{last:?}");
+        }
     }
 
     #[test]

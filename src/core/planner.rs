@@ -240,12 +240,14 @@ impl Planner {
         let mut events = Vec::new();
         // After deciding on one, the rest are checked as if it were already shown: it is
         // counted only once delivered, but what it covers and the gap it sets apply now.
-        let mut decided: Option<(Kind, LimitState)> = None;
+        // The limits as if it were shown are made only for a kind it does not cover.
+        let mut decided: Option<Kind> = None;
+        let mut tentative: Option<LimitState> = None;
         for kind in due {
             if self.state.due.get(&kind).is_none_or(|at| *at > now) {
                 continue;
             }
-            if decided.as_ref().is_some_and(|(fired, _)| *fired == kind || fired.covers(kind)) {
+            if decided.is_some_and(|fired| fired == kind || fired.covers(kind)) {
                 continue;
             }
             if let Some(reason) = conditions.waiting() {
@@ -255,7 +257,10 @@ impl Planner {
                 }
                 continue;
             }
-            let limit_state = decided.as_ref().map_or(&self.state.limits, |(_, tentative)| tentative);
+            let limit_state = match decided {
+                None => &self.state.limits,
+                Some(fired) => &*tentative.get_or_insert_with(|| self.state.limits.with_shown(fired, now)),
+            };
             let check = if conditions.dnd {
                 Err(limits::Hold { reason: HoldReason::Dnd, until: now + self.interval(kind, now) })
             } else {
@@ -264,7 +269,7 @@ impl Planner {
             match check {
                 Ok(()) if decided.is_none() => {
                     let r = self.fire(kind, now);
-                    decided = Some((kind, self.state.limits.with_shown(kind, now)));
+                    decided = Some(kind);
                     events.push(Event::Fired(r));
                 }
                 Ok(()) => {}
@@ -294,6 +299,10 @@ impl Planner {
     /// (after a reload, or on entering a period).
     fn sync_kinds(&mut self, now: DateTime<Utc>) {
         let intervals = &self.rules.intervals;
+        // The usual case, at every step: each enabled kind has a timer and nothing else does.
+        if self.state.due.keys().eq(intervals.keys()) {
+            return;
+        }
         self.state.due.retain(|k, _| intervals.contains_key(k));
         for kind in Kind::ALL {
             let missing = !self.state.due.contains_key(&kind) && !self.state.held.contains_key(&kind);
@@ -317,7 +326,7 @@ impl Planner {
                 at: now,
                 kind,
                 entry: Some(e.id.clone()),
-                title: format!("{} · {}", kind.label(), e.title),
+                title: [kind.label(), " · ", &e.title].concat(),
                 body: e.body(),
             },
             None => Reminder {

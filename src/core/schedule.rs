@@ -58,10 +58,18 @@ impl TimeRange {
     /// forward; in a fold the range takes the earlier start and the later end, so it always
     /// covers every wall-clock minute it names.
     pub fn on(&self, date: NaiveDate, zone: &Zone) -> Period {
-        let start = zone.instant_at(date, minute_time(self.start), Fold::Earlier);
+        Period { start: self.start_on(date, zone), end: self.end_on(date, zone) }
+    }
+
+    /// The start of `on(date, zone)`.
+    fn start_on(&self, date: NaiveDate, zone: &Zone) -> DateTime<Utc> {
+        zone.instant_at(date, minute_time(self.start), Fold::Earlier)
+    }
+
+    /// The end of `on(date, zone)`.
+    fn end_on(&self, date: NaiveDate, zone: &Zone) -> DateTime<Utc> {
         let end_date = if self.crosses_midnight() || self.end == DAY_MINUTES { next_day(date) } else { date };
-        let end = zone.instant_at(end_date, minute_time(self.end % DAY_MINUTES), Fold::Later);
-        Period { start, end }
+        zone.instant_at(end_date, minute_time(self.end % DAY_MINUTES), Fold::Later)
     }
 }
 
@@ -176,11 +184,23 @@ impl WeekHours {
 
     /// The period that contains `at`, if any.
     pub fn period_at(&self, zone: &Zone, at: DateTime<Utc>) -> Option<Period> {
+        // Yesterday's ranges first, then today's, as `periods_starting` gives them; but each
+        // bound is a wall-to-instant conversion, and the limits ask this at every check, so a
+        // range that starts after `at` is passed over without working out its end.
         let today = zone.date(at);
-        [prev_day(today), today]
-            .into_iter()
-            .flat_map(|d| self.periods_starting(d, zone).collect::<Vec<_>>())
-            .find(|p| p.contains(at))
+        for date in [prev_day(today), today] {
+            for r in self.day(weekday_of(date)) {
+                let start = r.start_on(date, zone);
+                if start > at {
+                    continue;
+                }
+                let end = r.end_on(date, zone);
+                if start < end && at < end {
+                    return Some(Period { start, end });
+                }
+            }
+        }
+        None
     }
 
     /// The earliest period that starts after `at`, looking at most eight days ahead.

@@ -9,20 +9,19 @@ impl Engine {
         // can send a signal.
         let Some(note) = self.screen.take(server, id) else { return };
         let answer = conversation::read_action(key);
-        match note.what.clone() {
-            What::Reminder { row, reminder, stage, areas, .. } => {
-                self.answer(note, row, reminder, stage, areas, answer, now);
-            }
+        match &note.what {
+            What::Reminder { .. } => self.answer(note, answer, now),
             What::Care { row, finding, .. } => {
+                let (row, area) = (*row, finding.area);
                 self.close(&note);
                 let rules = self.settings.care.clone();
                 let outcome = match answer {
                     Answer::Booked => {
-                        self.planner.state.care.booked(&rules, finding.area, now);
+                        self.planner.state.care.booked(&rules, area, now);
                         "booked"
                     }
                     Answer::Later => {
-                        self.planner.state.care.later(&rules, finding.area, now);
+                        self.planner.state.care.later(&rules, area, now);
                         "later"
                     }
                     Answer::OpenLink => match self.settings.care_link.clone() {
@@ -40,17 +39,9 @@ impl Engine {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn answer(
-        &mut self,
-        note: Note,
-        row: i64,
-        reminder: Reminder,
-        stage: Stage,
-        areas: Vec<Area>,
-        answer: Answer,
-        now: DateTime<Utc>,
-    ) {
+    /// `answer` on the reminder `note`, at whichever step of the conversation it is.
+    pub(super) fn answer(&mut self, note: Note, answer: Answer, now: DateTime<Utc>) {
+        let What::Reminder { row, ref reminder, stage, ref areas, .. } = note.what else { return };
         let expire = self.expire_std();
         // The next step is a new notification: a server that closes a notification after an
         // action (xfce4-notifyd, GNOME Shell) would otherwise close the question we just asked.
@@ -78,7 +69,7 @@ impl Engine {
                 self.close(&note);
                 // Engaging with a reminder is not ignoring it, whatever happens next.
                 self.planner.outcome(Outcome::Logged, now);
-                self.show(next(Stage::Area), conversation::ask_area(&areas, expire), None, now);
+                self.show(next(Stage::Area), conversation::ask_area(areas, expire), None, now);
             }
             (Stage::Area, Answer::Area(area)) => {
                 self.close(&note);

@@ -106,7 +106,15 @@ impl Engine {
         self.care_retry_at = None;
         // Even without reports: the suggestions follow `care.exclusions` from the start.
         let zone = self.planner.rules.zone;
-        if self.assessed_on != Some(zone.date(now)) {
+        // With nothing reported the assessment is the same every day (nothing found, the
+        // exclusions kept), so the date need not be worked out at every pass.
+        let nothing_logged = self.reports.is_empty() && self.pops.is_empty();
+        let assessed = match self.assessed_on {
+            Some(_) if nothing_logged => true,
+            Some(day) => day == zone.date(now),
+            None => false,
+        };
+        if !assessed {
             self.assess(now);
         }
         if self.reports.is_empty() && self.pops.is_empty() && self.findings.is_empty() {
