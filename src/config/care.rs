@@ -116,10 +116,8 @@ impl CarePart {
     }
 
     pub fn overlay(&mut self, top: CarePart) {
-        macro_rules! take {
-            ($($field:ident),*) => { $( if top.$field.is_some() { self.$field = top.$field; } )* };
-        }
-        take!(
+        super::fields::overlay_keys!(
+            self, top;
             counts_from,
             recurrence_days,
             recurrence_window,

@@ -8,6 +8,15 @@ use chrono::NaiveTime;
 use std::ops::Range;
 use std::time::Duration;
 
+/// Lays the keys `top` sets over `base`'s (a file over the ones before it): every key `top`
+/// sets wins, the others stay.
+macro_rules! overlay_keys {
+    ($base:expr, $top:expr; $($field:ident),* $(,)?) => {
+        $( if $top.$field.is_some() { $base.$field = $top.$field; } )*
+    };
+}
+pub(crate) use overlay_keys;
+
 /// Where a value was written: which loaded file, and the byte span in it.
 #[derive(Debug, Clone)]
 pub struct Loc {

@@ -299,10 +299,8 @@ impl Partial {
 
     /// Lays `top` over `self`: every key `top` sets wins.
     fn overlay(&mut self, top: Partial) {
-        macro_rules! take {
-            ($($field:ident),*) => { $( if top.$field.is_some() { self.$field = top.$field; } )* };
-        }
-        take!(
+        fields::overlay_keys!(
+            self, top;
             zone,
             catalog,
             max_per_hour,
@@ -327,15 +325,7 @@ impl Partial {
         }
         for (kind, part) in top.kinds {
             let mine = self.kinds.entry(kind).or_default();
-            if part.enabled.is_some() {
-                mine.enabled = part.enabled;
-            }
-            if part.interval.is_some() {
-                mine.interval = part.interval;
-            }
-            if part.cooldown.is_some() {
-                mine.cooldown = part.cooldown;
-            }
+            fields::overlay_keys!(mine, part; enabled, interval, cooldown);
         }
     }
 

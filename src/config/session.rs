@@ -69,21 +69,10 @@ impl SessionPart {
 
     /// Lays `top` over `self`: every key `top` sets wins.
     pub(super) fn overlay(&mut self, top: SessionPart) {
-        if top.idle_threshold.is_some() {
-            self.idle_threshold = top.idle_threshold;
-        }
-        if top.lock_counts_as_break.is_some() {
-            self.lock_counts_as_break = top.lock_counts_as_break;
-        }
-        if top.after_busy.is_some() {
-            self.after_busy = top.after_busy;
-        }
-        if top.after_unlock.is_some() {
-            self.after_unlock = top.after_unlock;
-        }
-        if top.busy_when.is_some() {
-            self.busy_when = top.busy_when;
-        }
+        super::fields::overlay_keys!(
+            self, top;
+            idle_threshold, lock_counts_as_break, after_busy, after_unlock, busy_when
+        );
         self.breaks.extend(top.breaks);
     }
 
