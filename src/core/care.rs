@@ -346,11 +346,7 @@ fn numbness(mine: &[&Logged], zone: &Zone, now: DateTime<Utc>) -> Option<Finding
 /// RC1: `care.episodes` separate episodes of counted reports within 12 months, the latest of
 /// them going on (a report within the recurrence window): a prevention plan.
 fn episodes(rules: &CareRules, mine: &[&Logged], zone: &Zone, now: DateTime<Utc>) -> Option<Finding> {
-    let counted: Vec<&Logged> = mine
-        .iter()
-        .copied()
-        .filter(|r| r.severity >= rules.counts_from && within_days(zone, EPISODES_WINDOW, r.at, now))
-        .collect();
+    let counted = counted_within(rules, mine, EPISODES_WINDOW, zone, now);
     let last = *counted.last()?;
     if !within_days(zone, rules.recurrence_window, last.at, now) {
         return None;
@@ -407,6 +403,20 @@ pub fn whole_days(window: Duration) -> i64 {
 
 /// Whether `at` falls on one of the last `window` calendar days in `zone`, today included:
 /// "the last 14 days" are today and the 13 dates before it, whatever the hour.
+/// The reports at or above `counts_from` within the last `window` of calendar days, in order.
+fn counted_within<'a>(
+    rules: &CareRules,
+    mine: &[&'a Logged],
+    window: Duration,
+    zone: &Zone,
+    now: DateTime<Utc>,
+) -> Vec<&'a Logged> {
+    mine.iter()
+        .copied()
+        .filter(|r| r.severity >= rules.counts_from && within_days(zone, window, r.at, now))
+        .collect()
+}
+
 fn within_days(zone: &Zone, window: Duration, at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
     (zone.date(now) - zone.date(at)).num_days() < whole_days(window)
 }
@@ -446,10 +456,7 @@ fn recurrence(
     zone: &Zone,
     now: DateTime<Utc>,
 ) -> Option<Finding> {
-    let counted: Vec<&&Logged> = mine
-        .iter()
-        .filter(|r| r.severity >= rules.counts_from && within_days(zone, rules.recurrence_window, r.at, now))
-        .collect();
+    let counted = counted_within(rules, mine, rules.recurrence_window, zone, now);
     let days: BTreeSet<_> = counted.iter().map(|r| zone.date(r.at)).collect();
     let (first, last) = (counted.first()?, counted.last()?);
     (days.len() as u32 >= rules.recurrence_days).then_some(())?;
@@ -459,7 +466,7 @@ fn recurrence(
     }
     let why = format!(
         "{} logged on {} of the last {} days",
-        subject(area, counted.iter().map(|r| **r)),
+        subject(area, counted.iter().copied()),
         days.len(),
         whole_days(rules.recurrence_window)
     );
@@ -469,10 +476,7 @@ fn recurrence(
 fn worsening(rules: &CareRules, mine: &[&Logged], zone: &Zone, now: DateTime<Utc>) -> Option<Finding> {
     // Every report of the series counts (as for recurrence and persistence): a rise from 0/10
     // is a rise from nothing to mild, not a worsening.
-    let window: Vec<&&Logged> = mine
-        .iter()
-        .filter(|r| r.severity >= rules.counts_from && within_days(zone, rules.worsening_window, r.at, now))
-        .collect();
+    let window = counted_within(rules, mine, rules.worsening_window, zone, now);
     let (first, last) = (window.first()?, window.last()?);
     if window.len() < 3 || last.severity < first.severity + rules.worsening_step {
         return None;
