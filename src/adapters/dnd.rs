@@ -2,6 +2,7 @@
 //! Plasma's `Inhibited`, xfce4-notifyd's xfconf setting, mako's modes, and GNOME's
 //! `show-banners` through the desktop portal. Nothing here ever starts a service by asking it.
 
+use super::bus::follow_name;
 use futures_util::{Stream, StreamExt};
 use zbus::message::Type as MessageType;
 use zbus::proxy::CacheProperties;
@@ -210,13 +211,9 @@ pub async fn xfconf_dnd_changes(conn: &Connection) -> zbus::Result<(bool, impl S
         MessageStream::for_match_rule(rule("PropertyChanged")?, conn, std::num::NonZeroUsize::new(8)).await?;
     let removed =
         MessageStream::for_match_rule(rule("PropertyRemoved")?, conn, std::num::NonZeroUsize::new(8)).await?;
-    let dbus = zbus::fdo::DBusProxy::new(conn).await?;
-    let appeared = dbus.receive_name_owner_changed_with_args(&[(0, XFCONF)]).await?;
-    let appeared = appeared.filter_map(|signal| async move {
-        // Gone: xfce4-notifyd keeps the value it had, and so do we.
-        signal.args().ok()?.new_owner().as_ref().map(|_| ())
-    });
-    let running = dbus.name_has_owner(XFCONF.try_into()?).await?;
+    let (running, owner) = follow_name(conn, XFCONF).await?;
+    // Gone: xfce4-notifyd keeps the value it had, and so do we.
+    let appeared = owner.filter_map(|up| std::future::ready(up.then_some(())));
     let settings =
         futures_util::stream::select(changed, removed).filter_map(|m| async move { m.ok().map(|_| ()) });
     Ok((running, futures_util::stream::select(settings, appeared)))
@@ -271,16 +268,14 @@ pub async fn desktop_dnd(
             boolean(&value).map(|banners| !banners)
         })
         .boxed();
-    let dbus = zbus::fdo::DBusProxy::new(conn).await?;
-    let owner = dbus.receive_name_owner_changed_with_args(&[(0, PORTAL)]).await?;
+    let (running, owner) = follow_name(conn, PORTAL).await?;
     let portal = PortalSettingsProxy::builder(conn).cache_properties(CacheProperties::No).build().await?;
-    let running = dbus.name_has_owner(PORTAL.try_into()?).await.unwrap_or(false);
     let banners = if running { show_banners(&portal).await } else { None };
     let owner = owner
-        .filter_map(move |c| {
+        .filter_map(move |up| {
             let portal = portal.clone();
             async move {
-                if c.args().ok()?.new_owner().is_none() {
+                if !up {
                     return Some(false); // gone: nothing says do-not-disturb any more
                 }
                 show_banners(&portal).await.map(|banners| !banners)

@@ -1,5 +1,6 @@
 //! Thin adapters between the pure core and the outside world.
 
+pub mod bus;
 pub mod clock;
 pub mod control;
 pub mod dnd;

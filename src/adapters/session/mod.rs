@@ -15,6 +15,7 @@ mod wayland;
 mod wm;
 mod x11;
 
+use crate::adapters::bus::follow_name;
 use crate::core::Busy;
 use futures_util::stream::{BoxStream, select_all};
 use futures_util::{Stream, StreamExt};
@@ -183,10 +184,16 @@ impl SessionWatch {
         threshold: Duration,
     ) -> (SessionWatch, impl Stream<Item = SessionEvent> + use<>) {
         let mut streams: Vec<BoxStream<'static, SessionEvent>> = Vec::new();
-        match session_streams(session).await {
-            Ok(s) => streams.extend(s),
-            Err(e) => tracing::warn!("can't follow idle signals on the session bus: {e}"),
-        }
+        let (mutter_up, screensaver_up) = match session_streams(session).await {
+            Ok((s, running)) => {
+                streams.extend(s);
+                running
+            }
+            Err(e) => {
+                tracing::warn!("can't follow idle signals on the session bus: {e}");
+                (false, false)
+            }
+        };
         let mut busy_sources = Vec::new();
         let (system, lock, locked_at_start, inhibited_at_start) = match logind(&mut streams).await {
             Ok((conn, path, locked, inhibited)) => {
@@ -224,11 +231,6 @@ impl SessionWatch {
             .build()
             .await
             .expect("a proxy with constant, valid names");
-        let dbus = zbus::fdo::DBusProxy::new(session).await;
-        let has = async |name: &'static str| match &dbus {
-            Ok(d) => d.name_has_owner(name.try_into().expect("a valid name")).await.unwrap_or(false),
-            Err(_) => false,
-        };
         let mut watch = SessionWatch {
             _system: system,
             lock,
@@ -238,8 +240,8 @@ impl SessionWatch {
             inhibited_by: (inhibited_at_start, gnome_inhibited),
             busy_sources,
             mutter,
-            mutter_up: has(MUTTER).await,
-            screensaver_up: has(SCREENSAVER).await,
+            mutter_up,
+            screensaver_up,
             threshold,
             idle_watch: None,
             armed: Armed::None,
@@ -549,28 +551,24 @@ fn member(m: &Message) -> String {
     m.header().member().map(|x| x.as_str().to_owned()).unwrap_or_default()
 }
 
-/// Mutter's watches, the screen saver, and both services coming and going.
-async fn session_streams(conn: &Connection) -> zbus::Result<Vec<BoxStream<'static, SessionEvent>>> {
+/// Mutter's watches, the screen saver, and both services coming and going; and whether each of
+/// the two runs now.
+async fn session_streams(
+    conn: &Connection,
+) -> zbus::Result<(Vec<BoxStream<'static, SessionEvent>>, (bool, bool))> {
     let watch = signal().interface(MUTTER).member("WatchFired").build()?;
     let saver = signal().interface(SCREENSAVER).member("ActiveChanged").build()?;
     let mut out = vec![
         follow(conn, watch, |m| m.body().deserialize::<u32>().ok().map(SessionEvent::WatchFired)).await?,
         follow(conn, saver, |m| m.body().deserialize::<bool>().ok().map(SessionEvent::ScreenSaver)).await?,
     ];
-    let dbus = zbus::fdo::DBusProxy::new(conn).await?;
-    for name in [MUTTER, SCREENSAVER] {
-        let changes = dbus.receive_name_owner_changed_with_args(&[(0, name)]).await?;
-        out.push(
-            changes
-                .filter_map(move |s| {
-                    std::future::ready(
-                        s.args().ok().map(|a| SessionEvent::Service(name, a.new_owner().is_some())),
-                    )
-                })
-                .boxed(),
-        );
+    let mut running = [false; 2];
+    for (i, name) in [MUTTER, SCREENSAVER].into_iter().enumerate() {
+        let (now, changes) = follow_name(conn, name).await?;
+        running[i] = now;
+        out.push(changes.map(move |up| SessionEvent::Service(name, up)).boxed());
     }
-    Ok(out)
+    Ok((out, (running[0], running[1])))
 }
 
 /// GNOME's idle inhibitors: `IsInhibited(8)` read after following `InhibitorAdded` and
@@ -588,13 +586,8 @@ async fn gnome_inhibitors(
             std::future::ready(m == "InhibitorAdded" || m == "InhibitorRemoved")
         })
         .map(|_| true);
-    let dbus = zbus::fdo::DBusProxy::new(conn).await?;
-    let owner = dbus
-        .receive_name_owner_changed_with_args(&[(0, GNOME_SM)])
-        .await?
-        .map(|c| c.args().is_ok_and(|a| a.new_owner().is_some()));
+    let (running, owner) = follow_name(conn, GNOME_SM).await?;
     let proxy = GnomeSessionProxy::builder(conn).cache_properties(CacheProperties::No).build().await?;
-    let running = dbus.name_has_owner(GNOME_SM.try_into()?).await.unwrap_or(false);
     let now = if running { proxy.is_inhibited(GNOME_INHIBIT_IDLE).await.ok() } else { None };
     let stream = futures_util::stream::select(changes, owner).then(move |up| {
         let proxy = proxy.clone();
